@@ -1,0 +1,39 @@
+/// What the orchestrator asks of a Docker engine in Swarm mode.
+///
+/// `CurlDockerEngine` talks to a real engine; unit tests use a recording fake.
+public protocol DockerEngine: Sendable {
+    /// Answers when the engine is up.
+    func ping() async throws
+    /// The engine's release and API versions.
+    func version() async throws -> DockerVersion
+    /// Node-level facts: CPUs, memory, Swarm state.
+    func info() async throws -> DockerInfo
+    /// The Swarm this engine manages.
+    func swarm() async throws -> SwarmDetails
+    /// An image by name; `imageNotFound` when absent.
+    func image(_ name: String) async throws -> DockerImage
+    /// Creates a service and returns its id.
+    func createService(_ spec: ServiceSpec) async throws -> String
+    /// A service by id or name; `serviceNotFound` when absent.
+    func service(_ idOrName: String) async throws -> DockerService
+    /// Services carrying all the given labels (`nil` value: the label with any value).
+    func services(labels: [String: String?]) async throws -> [DockerService]
+    /// Replaces a service's spec at the given version.
+    func updateService(_ id: String, version: ObjectVersion, spec: ServiceSpec) async throws
+    /// Removes a service; `serviceNotFound` when absent.
+    func removeService(_ idOrName: String) async throws
+    /// Tasks, optionally of one service, optionally with one desired state.
+    func tasks(serviceID: String?, desiredState: String?) async throws -> [SwarmTask]
+    /// A container by id; `containerNotFound` when absent.
+    func container(_ id: String) async throws -> DockerContainer
+    /// Networks, optionally filtered by exact name.
+    func networks(named name: String?) async throws -> [DockerNetwork]
+    /// Creates a network and returns its id.
+    func createNetwork(_ request: NetworkCreateRequest) async throws -> String
+    /// Removes a network.
+    func removeNetwork(_ idOrName: String) async throws
+    /// The Swarm's nodes.
+    func nodes() async throws -> [SwarmNode]
+    /// The engine's event stream, filtered by event type (`service`, `container`, ...).
+    func events(types: [String]) async throws -> AsyncThrowingStream<DockerEvent, any Error>
+}

@@ -1,0 +1,171 @@
+/// The desired state of a Swarm service, as sent to `POST /services/create` and `/update`.
+public struct ServiceSpec: Codable, Sendable, Equatable {
+    /// The service name.
+    public var name: String
+    /// Labels on the service itself (Traefik reads these in Swarm mode).
+    public var labels: [String: String]
+    /// What each task runs.
+    public var taskTemplate: TaskTemplate
+    /// Replicated with a replica count.
+    public var mode: Mode
+    /// How the service is reached; `dnsrr` avoids the VIP, which needs IPVS.
+    public var endpointSpec: EndpointSpec?
+
+    /// Creates a spec.
+    public init(name: String, labels: [String: String], taskTemplate: TaskTemplate, replicas: Int = 1, endpointMode: String? = "dnsrr") {
+        self.name = name
+        self.labels = labels
+        self.taskTemplate = taskTemplate
+        self.mode = Mode(replicated: .init(replicas: replicas))
+        self.endpointSpec = endpointMode.map { EndpointSpec(mode: $0) }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name = "Name", labels = "Labels", taskTemplate = "TaskTemplate", mode = "Mode", endpointSpec = "EndpointSpec"
+    }
+
+    /// The per-task part of the spec.
+    public struct TaskTemplate: Codable, Sendable, Equatable {
+        /// The container each task runs.
+        public var containerSpec: ContainerSpec
+        /// CPU and memory limits.
+        public var resources: Resources?
+        /// When Swarm restarts a task.
+        public var restartPolicy: RestartPolicy?
+        /// Networks each task joins.
+        public var networks: [NetworkAttachment]?
+        /// Bumped to force a redeploy.
+        public var forceUpdate: Int?
+
+        /// Creates a task template.
+        public init(containerSpec: ContainerSpec, resources: Resources? = nil, restartPolicy: RestartPolicy? = nil, networks: [NetworkAttachment]? = nil) {
+            self.containerSpec = containerSpec
+            self.resources = resources
+            self.restartPolicy = restartPolicy
+            self.networks = networks
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case containerSpec = "ContainerSpec", resources = "Resources", restartPolicy = "RestartPolicy", networks = "Networks", forceUpdate = "ForceUpdate"
+        }
+    }
+
+    /// The container of a task.
+    public struct ContainerSpec: Codable, Sendable, Equatable {
+        /// The image reference.
+        public var image: String
+        /// `NAME=value` entries.
+        public var env: [String]?
+        /// Labels on each task's container.
+        public var labels: [String: String]?
+        /// The signal sent to stop the container.
+        public var stopSignal: String?
+        /// Nanoseconds between the stop signal and a kill.
+        public var stopGracePeriod: Int64?
+
+        /// Creates a container spec.
+        public init(image: String, env: [String]? = nil, labels: [String: String]? = nil, stopSignal: String? = nil, stopGracePeriod: Int64? = nil) {
+            self.image = image
+            self.env = env
+            self.labels = labels
+            self.stopSignal = stopSignal
+            self.stopGracePeriod = stopGracePeriod
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case image = "Image", env = "Env", labels = "Labels", stopSignal = "StopSignal", stopGracePeriod = "StopGracePeriod"
+        }
+    }
+
+    /// Resource limits and reservations.
+    public struct Resources: Codable, Sendable, Equatable {
+        /// Hard limits.
+        public var limits: Limits?
+        /// What the scheduler sets aside.
+        public var reservations: Limits?
+
+        /// Creates resources.
+        public init(limits: Limits? = nil, reservations: Limits? = nil) {
+            self.limits = limits
+            self.reservations = reservations
+        }
+
+        enum CodingKeys: String, CodingKey { case limits = "Limits", reservations = "Reservations" }
+    }
+
+    /// CPU in units of 1e-9 CPUs and memory in bytes.
+    public struct Limits: Codable, Sendable, Equatable {
+        /// Billionths of a CPU.
+        public var nanoCPUs: Int64?
+        /// Bytes.
+        public var memoryBytes: Int64?
+
+        /// Creates limits.
+        public init(nanoCPUs: Int64?, memoryBytes: Int64?) {
+            self.nanoCPUs = nanoCPUs
+            self.memoryBytes = memoryBytes
+        }
+
+        enum CodingKeys: String, CodingKey { case nanoCPUs = "NanoCPUs", memoryBytes = "MemoryBytes" }
+    }
+
+    /// When and how often Swarm restarts a task.
+    public struct RestartPolicy: Codable, Sendable, Equatable {
+        /// `none`, `on-failure` or `any`.
+        public var condition: String
+        /// Nanoseconds between restarts.
+        public var delay: Int64?
+        /// Restarts before giving up; 0 means unbounded.
+        public var maxAttempts: Int?
+        /// Nanoseconds over which restarts are counted.
+        public var window: Int64?
+
+        /// Creates a restart policy.
+        public init(condition: String, delay: Int64? = nil, maxAttempts: Int? = nil, window: Int64? = nil) {
+            self.condition = condition
+            self.delay = delay
+            self.maxAttempts = maxAttempts
+            self.window = window
+        }
+
+        enum CodingKeys: String, CodingKey { case condition = "Condition", delay = "Delay", maxAttempts = "MaxAttempts", window = "Window" }
+    }
+
+    /// A network a task joins.
+    public struct NetworkAttachment: Codable, Sendable, Equatable {
+        /// The network's name or id.
+        public var target: String
+        /// Extra DNS names on that network.
+        public var aliases: [String]?
+
+        /// Creates an attachment.
+        public init(target: String, aliases: [String]? = nil) {
+            self.target = target
+            self.aliases = aliases
+        }
+
+        enum CodingKeys: String, CodingKey { case target = "Target", aliases = "Aliases" }
+    }
+
+    /// Replicated mode.
+    public struct Mode: Codable, Sendable, Equatable {
+        /// The replica count.
+        public var replicated: Replicated?
+
+        enum CodingKeys: String, CodingKey { case replicated = "Replicated" }
+
+        /// The replica count.
+        public struct Replicated: Codable, Sendable, Equatable {
+            /// How many tasks.
+            public var replicas: Int?
+            enum CodingKeys: String, CodingKey { case replicas = "Replicas" }
+        }
+    }
+
+    /// The endpoint mode.
+    public struct EndpointSpec: Codable, Sendable, Equatable {
+        /// `vip` or `dnsrr`.
+        public var mode: String?
+        enum CodingKeys: String, CodingKey { case mode = "Mode" }
+    }
+}

@@ -1,0 +1,143 @@
+import Logging
+
+/// Every configuration value of the service, read once from the environment at start.
+public struct Settings: Sendable {
+    /// TCP port of the HTTP API.
+    public var port: Int
+    /// Bind address of the HTTP API.
+    public var host: String
+    /// Accepted bearer keys.
+    public var apiKeys: [String]
+    /// The Docker engine's endpoint.
+    public var dockerHost: HTTPEndpoint
+    /// The SQLite file.
+    public var databasePath: String
+    /// The IDE image.
+    public var ideImage: String
+    /// Ready containers the pool keeps.
+    public var poolSize: Int
+    /// CPUs per container.
+    public var containerCPULimit: Double
+    /// Bytes of memory per container.
+    public var containerMemoryLimit: Int64
+    /// Node memory use (percent) at which spawning stops.
+    public var maxMemoryPercent: Double
+    /// Node CPU use (percent) at which spawning stops.
+    public var maxCPUPercent: Double
+    /// Public host name for URLs and Traefik rules.
+    public var domain: String
+    /// The Swarm network containers join.
+    public var swarmNetwork: String
+    /// Log level.
+    public var logLevel: Logger.Level
+    /// Containers created at once by the pool.
+    public var spawnConcurrency: Int
+    /// How long a new container may take to become ready.
+    public var readyTimeout: Duration
+    /// How long a start request waits for a cold start.
+    public var coldStartTimeout: Duration
+    /// The pool maintainer's idle interval.
+    public var poolInterval: Duration
+    /// Longest spawn backoff.
+    public var spawnBackoffMax: Duration
+    /// Swarm restarts per container before giving up.
+    public var restartMaxAttempts: Int
+    /// Deadline for agent calls.
+    public var agentTimeout: Duration
+    /// Requests per key per minute; 0 disables limiting.
+    public var rateLimitPerMinute: Int
+    /// Traefik certresolver for real domains.
+    public var traefikCertResolver: String
+    /// Bucket checking against S3, when configured.
+    public var s3: S3Settings?
+
+    /// Reads and validates every variable; throws naming the first bad one.
+    public init(environment: [String: String]) throws(SettingsError) {
+        try self.init(reader: EnvironmentReader(environment: environment))
+    }
+
+    init(reader env: EnvironmentReader) throws(SettingsError) {
+        port = try env.integer(.port, in: 1...65535)
+        host = env.string(.host)
+        apiKeys = env.list(.apiKey) + env.list(.apiKeys)
+        guard !apiKeys.isEmpty else {
+            throw SettingsError(variable: SettingKey.apiKey.name, expected: "one key or a comma-separated list of keys (or set API_KEYS)", found: nil)
+        }
+        let docker = env.string(.dockerHost)
+        guard let endpoint = DockerEndpoint.parse(docker) else {
+            throw SettingsError(variable: SettingKey.dockerHost.name, expected: "unix:///path/to/docker.sock or tcp://host:port", found: docker)
+        }
+        dockerHost = endpoint
+        databasePath = env.string(.databasePath)
+        ideImage = env.string(.ideImage)
+        poolSize = try env.integer(.poolSize, in: 0...1000)
+        containerCPULimit = try env.number(.cpuLimit, in: 0.01...1024)
+        containerMemoryLimit = try env.byteSize(.memoryLimit)
+        maxMemoryPercent = try env.number(.maxMemoryPercent, in: 1...100)
+        maxCPUPercent = try env.number(.maxCPUPercent, in: 1...100)
+        domain = env.string(.domain)
+        guard Self.isValidHostName(domain) else {
+            throw SettingsError(variable: SettingKey.domain.name, expected: "a host name such as ide.example.com, localhost or an IP address", found: domain)
+        }
+        swarmNetwork = env.string(.swarmNetwork)
+        logLevel = try env.logLevel(.logLevel)
+        spawnConcurrency = try env.integer(.spawnConcurrency, in: 1...64)
+        readyTimeout = try env.duration(.readyTimeout, minimum: .seconds(1))
+        coldStartTimeout = try env.duration(.coldStartTimeout, minimum: .seconds(1))
+        poolInterval = try env.duration(.poolInterval, minimum: .milliseconds(100))
+        spawnBackoffMax = try env.duration(.spawnBackoffMax, minimum: .milliseconds(100))
+        restartMaxAttempts = try env.integer(.restartMaxAttempts, in: 0...100)
+        agentTimeout = try env.duration(.agentTimeout, minimum: .milliseconds(100))
+        rateLimitPerMinute = try env.integer(.rateLimit, in: 0...1_000_000)
+        traefikCertResolver = env.string(.traefikCertResolver)
+        s3 = try S3Settings(env)
+    }
+
+    /// Whether DOMAIN is a name Traefik can match with a Host rule and TLS.
+    public var domainIsPublic: Bool {
+        domain != "localhost" && !IPAddress.isIPAddress(domain)
+    }
+
+    static func isValidHostName(_ name: String) -> Bool {
+        guard (1...253).contains(name.count) else { return false }
+        if IPAddress.isIPAddress(name) { return true }
+        return name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            (1...63).contains(label.count)
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+                && label.first != "-" && label.last != "-"
+        }
+    }
+}
+
+/// Where and how buckets are checked before assignment.
+public struct S3Settings: Sendable {
+    /// The S3 endpoint, e.g. `http://127.0.0.1:5000`.
+    public var endpoint: String
+    /// The default signing region.
+    public var region: String
+    /// The access key id.
+    public var accessKeyId: String
+    /// The secret access key.
+    public var secretAccessKey: String
+
+    init?(_ env: EnvironmentReader) throws(SettingsError) {
+        let endpoint = env.string(.s3Endpoint)
+        let region = env.string(.s3Region)
+        let accessKeyId = env.string(.s3AccessKeyId)
+        let secret = env.string(.s3SecretAccessKey)
+        guard !endpoint.isEmpty else { return nil }
+        guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
+            throw SettingsError(variable: SettingKey.s3Endpoint.name, expected: "an http:// or https:// URL", found: endpoint)
+        }
+        guard !accessKeyId.isEmpty else {
+            throw SettingsError(variable: SettingKey.s3AccessKeyId.name, expected: "an access key id when S3_ENDPOINT is set", found: nil)
+        }
+        guard !secret.isEmpty else {
+            throw SettingsError(variable: SettingKey.s3SecretAccessKey.name, expected: "a secret access key when S3_ENDPOINT is set", found: nil)
+        }
+        self.endpoint = endpoint.trimmingSuffix("/")
+        self.region = region
+        self.accessKeyId = accessKeyId
+        self.secretAccessKey = secret
+    }
+}

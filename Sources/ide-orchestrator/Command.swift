@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import IDEOrchestrator
+
+@main
+struct IDEOrchestratorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ide-orchestrator",
+        abstract: "Keeps a pool of warm IDE containers on Docker Swarm and hands them out.",
+        subcommands: [Serve.self]
+    )
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP API and the background loops. Configuration comes from the environment (see ENVIRONMENT_VARIABLES.md)."
+    )
+
+    func run() async throws {
+        let settings: Settings
+        do {
+            settings = try Settings(environment: ProcessInfo.processInfo.environment)
+        } catch {
+            FileHandle.standardError.write(Data("ide-orchestrator: invalid configuration: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+        let app = try await buildApplication(settings: settings)
+        try await app.runService()
+    }
+}

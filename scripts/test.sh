@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test, unit and integration. Integration tests use a private local Swarm
+# (scripts/local-swarm.sh); it is started here when not already up, and torn down again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+started_swarm=0
+cleanup() {
+    if [ "$started_swarm" = 1 ]; then scripts/local-swarm.sh down >&2 || true; fi
+}
+trap cleanup EXIT
+if ! scripts/local-swarm.sh env >/dev/null 2>&1; then started_swarm=1; fi
+swarm_env=$(scripts/local-swarm.sh up)
+export IDE_TEST_DOCKER_HOST="${swarm_env#DOCKER_HOST=}"
+export IDE_TEST_IMAGE="${IDE_TEST_IMAGE:-ide-orchestrator/dev-ide:latest}"
+export IDE_TEST_NETWORK="${IDE_TEST_NETWORK:-ide-network}"
+export IDE_TEST_REQUIRE_ENGINE=1
+
+swift build --build-tests
+export IDE_ORCHESTRATOR_BINARY="$(swift build --show-bin-path)/ide-orchestrator"
+swift test --skip-build "$@"
