@@ -102,6 +102,12 @@ final class CurlTransfer: @unchecked Sendable {
 
     fileprivate func receiveHeader(_ line: String) {
         let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty, statusCode >= 200, case .streamed(let head, let body, _) = delivery {
+            // The blank line ends the final header block: streams such as `/events` may send
+            // no body for a long time, so the caller gets the head now.
+            deliverHead(head, body)
+            return
+        }
         if trimmed.hasPrefix("HTTP/") {
             // A new status line (after `100 Continue` or a redirect) starts a fresh header set.
             responseHeaders = [:]
