@@ -1,24 +1,48 @@
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// Builds the whole service from its settings: store, engine client, loops and HTTP server.
 public func buildApplication(settings: Settings) async throws -> some ApplicationProtocol {
     var logger = Logger(label: "ide-orchestrator")
     logger.logLevel = settings.logLevel
     let engine = CurlDockerEngine(endpoint: settings.dockerHost)
-    let router = Router()
-    router.get("/live") { _, _ in ["status": "ok"] }
-    router.get("/ready") { _, _ -> Response in
-        do {
-            try await engine.ping()
-            return Response(status: .ok)
-        } catch {
-            return Response(status: .serviceUnavailable)
-        }
-    }
-    return Application(
-        router: router,
+    let store = try AppDatabase.open(path: settings.databasePath)
+    let monitor = ResourceMonitor(settings: settings, engine: engine, logger: logger)
+    let orchestrator = Orchestrator.make(settings: settings, store: store, engine: engine, resources: monitor, logger: logger)
+    var app = Application(
+        router: buildRouter(orchestrator),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "ide-orchestrator"),
         logger: logger
     )
+    // Services start in this order and stop in reverse; the HTTP server comes last.
+    app.addServices(monitor, orchestrator.pool)
+    return app
+}
+
+extension Orchestrator {
+    /// Wires the parts over a store and an engine; tests pass their own fakes where they need them.
+    public static func make(settings: Settings, store: AppDatabase, engine: any DockerEngine, agent: (any AgentClient)? = nil, resources: (any ResourceGate)? = nil, bucketChecker: (any BucketChecker)? = nil, logger: Logger) -> Orchestrator {
+        let agent = agent ?? HTTPAgentClient(timeout: settings.agentTimeout)
+        let resources = resources ?? ResourceMonitor(settings: settings, engine: engine, logger: logger)
+        let bucketChecker = bucketChecker ?? settings.s3.map { S3BucketChecker(settings: $0) }
+        let launcher = ContainerLauncher(store: store, engine: engine, agent: agent, settings: settings, logger: logger)
+        let pool = PoolMaintainer(store: store, launcher: launcher, resources: resources, settings: settings, logger: logger)
+        let claims = ClaimService(store: store, launcher: launcher, agent: agent, resources: resources, bucketChecker: bucketChecker, pool: pool, settings: settings, logger: logger)
+        return Orchestrator(settings: settings, store: store, engine: engine, claims: claims, launcher: launcher, pool: pool, resources: resources, logger: logger)
+    }
+}
+
+/// The API's routes and middleware.
+public func buildRouter(_ orchestrator: Orchestrator) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ErrorMiddleware(logger: orchestrator.logger))
+    let system = SystemRoutes(orchestrator: orchestrator)
+    system.registerPublic(on: router)
+    let api = router.group("/api")
+        .add(middleware: APIKeyMiddleware(keys: orchestrator.settings.apiKeys))
+        .add(middleware: RateLimitMiddleware(perMinute: orchestrator.settings.rateLimitPerMinute))
+    system.registerProtected(on: api)
+    ContainerRoutes(orchestrator: orchestrator).register(on: api.group("/containers"))
+    return router
 }

@@ -32,6 +32,7 @@ extension SettingKey {
     static let domain = SettingKey("DOMAIN", "localhost", "Public host name in container URLs and Traefik rules; localhost or an IP address means plain HTTP without a Host rule.")
     static let swarmNetwork = SettingKey("SWARM_NETWORK", "ide-network", "Swarm network IDE containers join and Traefik routes over.")
     static let logLevel = SettingKey("LOG_LEVEL", "info", "trace, debug, info, notice, warning, error or critical.")
+    static let instanceName = SettingKey("INSTANCE_NAME", "ide-orchestrator", "Names this deployment in a label on every service it creates; it manages only services carrying its own name, so several deployments can share one Swarm.")
     static let spawnConcurrency = SettingKey("POOL_SPAWN_CONCURRENCY", "3", "How many containers the pool creates at once.")
     static let readyTimeout = SettingKey("CONTAINER_READY_TIMEOUT", "90s", "How long a new container may take to answer on its agent before it is removed and replaced.")
     static let coldStartTimeout = SettingKey("COLD_START_TIMEOUT", "60s", "How long a start request waits for a cold-started container.")
@@ -40,6 +41,8 @@ extension SettingKey {
     static let restartMaxAttempts = SettingKey("CONTAINER_RESTART_MAX_ATTEMPTS", "3", "How often Swarm restarts a failed IDE container before giving up.")
     static let agentTimeout = SettingKey("AGENT_TIMEOUT", "10s", "Deadline for a call to a container's agent.")
     static let rateLimit = SettingKey("RATE_LIMIT_PER_MINUTE", "120", "Requests per API key per minute before 429 (0 disables the limit).")
+    static let resourceSampleInterval = SettingKey("RESOURCE_SAMPLE_INTERVAL", "5s", "How often node memory and CPU are sampled for the spawn gate and /api/health.")
+    static let publicAPIURL = SettingKey("PUBLIC_API_URL", "", "URL at which IDE containers reach this API to report activity, e.g. http://orchestrator:3001; empty leaves the activity URL out of assignments.")
     static let traefikCertResolver = SettingKey("TRAEFIK_CERT_RESOLVER", "letsencrypt", "Traefik certresolver for routers when DOMAIN is a real domain name.")
     static let s3Endpoint = SettingKey("S3_ENDPOINT", "", "S3 endpoint used to check buckets before assignment, e.g. http://127.0.0.1:5000; empty disables checking.")
     static let s3Region = SettingKey("S3_REGION", "us-east-1", "Region the bucket check is signed for when the request gives none.")
@@ -50,8 +53,8 @@ extension SettingKey {
     public static let all: [SettingKey] = [
         .port, .host, .apiKey, .apiKeys, .dockerHost, .databasePath, .ideImage, .poolSize,
         .cpuLimit, .memoryLimit, .maxMemoryPercent, .maxCPUPercent, .domain, .swarmNetwork, .logLevel,
-        .spawnConcurrency, .readyTimeout, .coldStartTimeout, .poolInterval, .spawnBackoffMax,
-        .restartMaxAttempts, .agentTimeout, .rateLimit, .traefikCertResolver,
+        .instanceName, .spawnConcurrency, .readyTimeout, .coldStartTimeout, .poolInterval, .spawnBackoffMax,
+        .restartMaxAttempts, .agentTimeout, .rateLimit, .resourceSampleInterval, .publicAPIURL, .traefikCertResolver,
         .s3Endpoint, .s3Region, .s3AccessKeyId, .s3SecretAccessKey,
     ]
 }

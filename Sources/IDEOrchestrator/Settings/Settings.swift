@@ -30,6 +30,8 @@ public struct Settings: Sendable {
     public var swarmNetwork: String
     /// Log level.
     public var logLevel: Logger.Level
+    /// This deployment's name in service labels.
+    public var instanceName: String
     /// Containers created at once by the pool.
     public var spawnConcurrency: Int
     /// How long a new container may take to become ready.
@@ -46,6 +48,10 @@ public struct Settings: Sendable {
     public var agentTimeout: Duration
     /// Requests per key per minute; 0 disables limiting.
     public var rateLimitPerMinute: Int
+    /// How often resources are sampled.
+    public var resourceSampleInterval: Duration
+    /// Where containers reach this API, if configured.
+    public var publicAPIURL: String?
     /// Traefik certresolver for real domains.
     public var traefikCertResolver: String
     /// Bucket checking against S3, when configured.
@@ -81,6 +87,10 @@ public struct Settings: Sendable {
         }
         swarmNetwork = env.string(.swarmNetwork)
         logLevel = try env.logLevel(.logLevel)
+        instanceName = env.string(.instanceName)
+        guard (1...63).contains(instanceName.count), instanceName.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }) else {
+            throw SettingsError(variable: SettingKey.instanceName.name, expected: "1 to 63 letters, digits, dots, hyphens or underscores", found: instanceName)
+        }
         spawnConcurrency = try env.integer(.spawnConcurrency, in: 1...64)
         readyTimeout = try env.duration(.readyTimeout, minimum: .seconds(1))
         coldStartTimeout = try env.duration(.coldStartTimeout, minimum: .seconds(1))
@@ -89,6 +99,8 @@ public struct Settings: Sendable {
         restartMaxAttempts = try env.integer(.restartMaxAttempts, in: 0...100)
         agentTimeout = try env.duration(.agentTimeout, minimum: .milliseconds(100))
         rateLimitPerMinute = try env.integer(.rateLimit, in: 0...1_000_000)
+        resourceSampleInterval = try env.duration(.resourceSampleInterval, minimum: .milliseconds(100))
+        publicAPIURL = env.string(.publicAPIURL).nilIfEmpty.map { $0.trimmingSuffix("/") }
         traefikCertResolver = env.string(.traefikCertResolver)
         s3 = try S3Settings(env)
     }

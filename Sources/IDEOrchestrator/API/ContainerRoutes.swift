@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+
+/// `/api/containers`: start, list, inspect and remove IDE containers.
+struct ContainerRoutes {
+    let orchestrator: Orchestrator
+
+    func register(on group: RouterGroup<AppRequestContext>) {
+        group.post("/start", use: start)
+        group.get("", use: list)
+        group.get("/:id", use: detail)
+        group.delete("/:id", use: remove)
+    }
+
+    @Sendable func start(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await JSON.decodeBody(StartRequest.self, from: request)
+        let result = try await orchestrator.claims.start(body)
+        return try JSON.response(StartResponse(result), status: result.isReused ? .ok : .created)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        var status: ContainerStatus?
+        if let text = query.get("status"), !text.isEmpty {
+            guard let parsed = ContainerStatus(rawValue: text) else {
+                throw APIError.invalidQuery("status must be one of \(ContainerStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            status = parsed
+        }
+        let limit = try Self.integer(query.get("limit"), name: "limit", default: 50, range: 1...500)
+        let offset = try Self.integer(query.get("offset"), name: "offset", default: 0, range: 0...Int(Int32.max))
+        let page = try await orchestrator.store.containers(status: status, limit: limit, offset: offset)
+        return try JSON.response(ListResponse(containers: page.records.map(ContainerSummary.init), total: page.total, limit: limit, offset: offset))
+    }
+
+    @Sendable func detail(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard let record = try await orchestrator.store.container(id) else { throw APIError.containerNotFound(id) }
+        let events = try await orchestrator.store.events(of: id, limit: 50)
+        return try JSON.response(ContainerDetail(record, events: events))
+    }
+
+    @Sendable func remove(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let stopper = ContainerStopper(store: orchestrator.store, launcher: orchestrator.launcher, pool: orchestrator.pool)
+        guard let record = try await stopper.stop(id, reason: .manual, detail: "deleted through the API") else {
+            throw APIError.containerNotFound(id)
+        }
+        return try JSON.response(["id": record.id, "status": record.status.rawValue, "message": "Container stopped and its service removed"])
+    }
+
+    static func integer(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text, !text.isEmpty else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw APIError.invalidQuery("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    struct ListResponse: Encodable {
+        var containers: [ContainerSummary]
+        var total: Int
+        var limit: Int
+        var offset: Int
+    }
+}

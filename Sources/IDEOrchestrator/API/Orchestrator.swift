@@ -1,0 +1,21 @@
+import Logging
+
+/// The parts the routes use, wired once by `buildApplication`.
+public struct Orchestrator: Sendable {
+    /// The settings.
+    public let settings: Settings
+    /// The state.
+    public let store: AppDatabase
+    /// The Docker engine.
+    public let engine: any DockerEngine
+    /// The request path for starts.
+    public let claims: ClaimService
+    /// Creates and removes containers.
+    public let launcher: ContainerLauncher
+    /// The warm pool.
+    public let pool: PoolMaintainer
+    /// The spawn gate.
+    public let resources: any ResourceGate
+    /// The root logger.
+    public let logger: Logger
+}

@@ -1,0 +1,135 @@
+import AsyncAlgorithms
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Keeps `PRE_WARMED_QUEUE_SIZE` containers ready: refills on every claim and on a timer,
+/// launches several at once, respects the resource gate and backs off after failures.
+public actor PoolMaintainer: Service {
+    private let store: AppDatabase
+    private let launcher: ContainerLauncher
+    private let resources: any ResourceGate
+    private let target: Int
+    private let concurrency: Int
+    private let interval: Duration
+    private let backoffMax: Duration
+    private let logger: Logger
+    private let wakeups: AsyncStream<Void>
+    private let wakeupSink: AsyncStream<Void>.Continuation
+
+    private var inFlight = 0
+    private var consecutiveFailures = 0
+    private var backoffUntil: ContinuousClock.Instant?
+    /// The latest reason the pool could not fill, for `/api/queue`.
+    public private(set) var lastWaitReason: String?
+
+    /// Creates a maintainer.
+    public init(store: AppDatabase, launcher: ContainerLauncher, resources: any ResourceGate, settings: Settings, logger: Logger) {
+        self.store = store
+        self.launcher = launcher
+        self.resources = resources
+        self.target = settings.poolSize
+        self.concurrency = settings.spawnConcurrency
+        self.interval = settings.poolInterval
+        self.backoffMax = settings.spawnBackoffMax
+        self.logger = logger
+        (wakeups, wakeupSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Asks for an immediate check, e.g. right after a claim.
+    public nonisolated func wakeUp() {
+        wakeupSink.yield()
+    }
+
+    public func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { [interval] in
+                for try await _ in AsyncTimerSequence(interval: interval, clock: .continuous) { self.wakeUp() }
+            }
+            for launch in await resumeInterruptedLaunches() {
+                group.addTask { await self.finish(launch) }
+            }
+            wakeUp()
+            for await _ in wakeups.cancelOnGracefulShutdown() {
+                for launch in await refill() {
+                    group.addTask { await self.finish(launch) }
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Plans and stores the records of the launches to start now.
+    func refill() async -> [ContainerRecord] {
+        do {
+            let counts = try await store.poolCounts()
+            let snapshot = await resources.snapshot()
+            let backingOff = backoffUntil.map { ContinuousClock.now < $0 } ?? false
+            let decision = PoolPlanner.plan(.init(
+                target: target, pooled: counts.pooled, inFlight: inFlight, concurrency: concurrency,
+                resourceBlock: snapshot.spawnAllowed ? nil : snapshot.reason, backingOff: backingOff
+            ))
+            switch decision {
+            case .nothing:
+                lastWaitReason = nil
+                return []
+            case .wait(let reason):
+                lastWaitReason = reason
+                return []
+            case .spawn(let count):
+                lastWaitReason = nil
+                var records: [ContainerRecord] = []
+                for _ in 0..<count {
+                    records.append(try await launcher.newRecord(pooled: true))
+                    inFlight += 1
+                }
+                return records
+            }
+        } catch {
+            logger.error("Pool refill failed", metadata: ["error": "\(error)"])
+            return []
+        }
+    }
+
+    /// Pool records left creating or warming by an earlier run: resume waiting for those with a
+    /// service, fail those without (the reconciler removes any service they may have).
+    private func resumeInterruptedLaunches() async -> [ContainerRecord] {
+        let stale = (try? await store.containers(in: [.creating, .warming]).filter(\.isPreWarmed)) ?? []
+        var resumed: [ContainerRecord] = []
+        for record in stale {
+            if record.status == .warming, record.serviceId != nil {
+                inFlight += 1
+                resumed.append(record)
+            } else {
+                await launcher.discard(record.id, serviceId: record.serviceId, reason: "interrupted before its service was recorded")
+            }
+        }
+        return resumed
+    }
+
+    private func finish(_ record: ContainerRecord) async {
+        let outcome: Result<ContainerRecord, any Error>
+        do {
+            outcome = .success(record.status == .creating ? try await launcher.start(record) : try await launcher.waitUntilReady(record))
+        } catch {
+            outcome = .failure(error)
+        }
+        launchEnded(outcome)
+    }
+
+    private func launchEnded(_ outcome: Result<ContainerRecord, any Error>) {
+        inFlight -= 1
+        switch outcome {
+        case .success(let record):
+            consecutiveFailures = 0
+            backoffUntil = nil
+            logger.info("Warm container ready", metadata: ["container.id": "\(record.id)"])
+        case .failure(let error):
+            consecutiveFailures += 1
+            let delay = min(backoffMax, .milliseconds(500) * (1 << min(consecutiveFailures, 16)))
+            backoffUntil = .now + delay
+            logger.warning("Warm container launch failed", metadata: ["error": "\(error)", "failures": "\(consecutiveFailures)", "backoff": "\(delay)"])
+        }
+        wakeUp()
+    }
+}

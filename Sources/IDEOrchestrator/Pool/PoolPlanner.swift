@@ -1,0 +1,49 @@
+/// Decides how many containers the pool should start now. Pure: no I/O, no clock.
+public enum PoolPlanner {
+    /// What the maintainer observed.
+    public struct Observation: Sendable, Equatable {
+        /// Ready containers wanted.
+        public var target: Int
+        /// Pool containers creating, warming or ready.
+        public var pooled: Int
+        /// Launches this maintainer has under way.
+        public var inFlight: Int
+        /// Launches allowed at once.
+        public var concurrency: Int
+        /// Why resources forbid spawning, if they do.
+        public var resourceBlock: String?
+        /// Whether the maintainer is backing off after failures.
+        public var backingOff: Bool
+
+        /// Creates an observation.
+        public init(target: Int, pooled: Int, inFlight: Int, concurrency: Int, resourceBlock: String? = nil, backingOff: Bool = false) {
+            self.target = target
+            self.pooled = pooled
+            self.inFlight = inFlight
+            self.concurrency = concurrency
+            self.resourceBlock = resourceBlock
+            self.backingOff = backingOff
+        }
+    }
+
+    /// What to do.
+    public enum Decision: Sendable, Equatable {
+        /// Start this many containers.
+        case spawn(Int)
+        /// The pool is short but must wait, for this reason.
+        case wait(String)
+        /// The pool is full.
+        case nothing
+    }
+
+    /// Plans the next step.
+    public static func plan(_ observed: Observation) -> Decision {
+        let deficit = observed.target - observed.pooled
+        guard deficit > 0 else { return .nothing }
+        if let block = observed.resourceBlock { return .wait(block) }
+        if observed.backingOff { return .wait("backing off after repeated launch failures") }
+        let slots = observed.concurrency - observed.inFlight
+        guard slots > 0 else { return .wait("\(observed.inFlight) launches already under way") }
+        return .spawn(min(deficit, slots))
+    }
+}

@@ -1,0 +1,56 @@
+/// Turns settings and a container id into the Swarm service spec of an IDE container.
+///
+/// Credentials never appear here: they reach the container only through its agent.
+public struct ServiceBlueprint: Sendable {
+    /// Label marking services this orchestrator owns.
+    public static let managedLabel = "ide-orchestrator.managed"
+    /// Label carrying the container id.
+    public static let idLabel = "ide-orchestrator.id"
+    /// Label naming the deployment that owns the service.
+    public static let instanceLabel = "ide-orchestrator.instance"
+    /// Label saying whether the service was made for the warm pool.
+    public static let pooledLabel = "ide-orchestrator.pooled"
+
+    let instance: String
+    let image: String
+    let cpuLimit: Double
+    let memoryLimitBytes: Int64
+    let network: String
+    let restartMaxAttempts: Int
+    let routes: RoutePlan
+
+    /// Creates a blueprint from the settings.
+    public init(settings: Settings) {
+        instance = settings.instanceName
+        image = settings.ideImage
+        cpuLimit = settings.containerCPULimit
+        memoryLimitBytes = settings.containerMemoryLimit
+        network = settings.swarmNetwork
+        restartMaxAttempts = settings.restartMaxAttempts
+        routes = RoutePlan(settings: settings)
+    }
+
+    /// The spec of container `id`.
+    public func spec(for id: String, pooled: Bool) -> ServiceSpec {
+        var labels = routes.traefikLabels(for: id)
+        labels[Self.managedLabel] = "true"
+        labels[Self.idLabel] = id
+        labels[Self.pooledLabel] = String(pooled)
+        labels[Self.instanceLabel] = instance
+        return ServiceSpec(
+            name: "ide-\(id)",
+            labels: labels,
+            taskTemplate: .init(
+                containerSpec: .init(
+                    image: image,
+                    env: ["CODE_BASE_PATH=/code/\(id)", "VNC_BASE_PATH=/vnc/\(id)", "IDE_CONTAINER_ID=\(id)"],
+                    labels: [Self.managedLabel: "true", Self.idLabel: id, Self.instanceLabel: instance],
+                    stopGracePeriod: 10_000_000_000
+                ),
+                resources: .init(limits: .init(nanoCPUs: Int64(cpuLimit * 1_000_000_000), memoryBytes: memoryLimitBytes)),
+                restartPolicy: .init(condition: "on-failure", delay: 1_000_000_000, maxAttempts: restartMaxAttempts, window: 60_000_000_000),
+                networks: [.init(target: network)]
+            )
+        )
+    }
+}

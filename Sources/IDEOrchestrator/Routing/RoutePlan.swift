@@ -1,0 +1,65 @@
+/// The three public routes of every IDE container and where Traefik sends them.
+public struct RoutePlan: Sendable {
+    /// One routed port.
+    public struct Route: Sendable {
+        /// `code`, `vnc` or `web`; also the URL's first path segment.
+        public let name: String
+        /// The container port.
+        public let port: Int
+    }
+
+    /// code -> 8080, vnc -> 6080, web -> 3000.
+    public static let routes = [Route(name: "code", port: 8080), Route(name: "vnc", port: 6080), Route(name: "web", port: 3000)]
+
+    /// The public host name.
+    public let domain: String
+    /// Whether the domain is a real name (Host rule, websecure, TLS) rather than localhost or an IP.
+    public let isPublic: Bool
+    /// The certresolver for public domains.
+    public let certResolver: String
+    /// The Swarm network Traefik reaches the tasks on.
+    public let network: String
+
+    /// Creates a plan from the settings.
+    public init(settings: Settings) {
+        self.init(domain: settings.domain, isPublic: settings.domainIsPublic, certResolver: settings.traefikCertResolver, network: settings.swarmNetwork)
+    }
+
+    /// Creates a plan.
+    public init(domain: String, isPublic: Bool, certResolver: String, network: String) {
+        self.domain = domain
+        self.isPublic = isPublic
+        self.certResolver = certResolver
+        self.network = network
+    }
+
+    /// The public URLs of container `id`.
+    public func urls(for id: String) -> ContainerURLs {
+        let base = isPublic ? "https://\(domain)" : "http://\(domain)"
+        return ContainerURLs(codeServer: "\(base)/code/\(id)/", vnc: "\(base)/vnc/\(id)/", webServer: "\(base)/web/\(id)/")
+    }
+
+    /// Traefik v3 labels for the Swarm service of container `id`.
+    ///
+    /// `id` must come from `ContainerID`: it is the only variable text in the rules.
+    public func traefikLabels(for id: String) -> [String: String] {
+        precondition(ContainerID.isWellFormed(id), "container ids are generated, never user input")
+        var labels = [
+            "traefik.enable": "true",
+            "traefik.swarm.network": network,
+        ]
+        for route in Self.routes {
+            let name = "ide-\(id)-\(route.name)"
+            let prefix = "/\(route.name)/\(id)"
+            let router = "traefik.http.routers.\(name)"
+            labels["\(router).rule"] = isPublic ? "Host(`\(domain)`) && PathPrefix(`\(prefix)`)" : "PathPrefix(`\(prefix)`)"
+            labels["\(router).entrypoints"] = isPublic ? "websecure" : "web"
+            if isPublic { labels["\(router).tls.certresolver"] = certResolver }
+            labels["\(router).service"] = name
+            labels["\(router).middlewares"] = "\(name)-strip"
+            labels["traefik.http.services.\(name).loadbalancer.server.port"] = String(route.port)
+            labels["traefik.http.middlewares.\(name)-strip.stripprefix.prefixes"] = prefix
+        }
+        return labels
+    }
+}

@@ -1,0 +1,55 @@
+import GRDB
+
+extension AppDatabase {
+    /// Append-only schema history; a shipped migration is never edited.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: containers and events") { db in
+            try db.create(table: "container") { t in
+                t.primaryKey("id", .text)
+                t.column("serviceName", .text).notNull().unique()
+                t.column("serviceId", .text)
+                t.column("status", .text).notNull()
+                t.column("s3Bucket", .text)
+                t.column("s3Region", .text)
+                t.column("userId", .text)
+                t.column("isPreWarmed", .boolean).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("readyAt", .datetime)
+                t.column("assignedAt", .datetime)
+                t.column("stoppedAt", .datetime)
+                t.column("lastActivityAt", .datetime)
+                t.column("shutdownReason", .text)
+                t.column("cpuLimit", .double).notNull()
+                t.column("memoryLimitBytes", .integer).notNull()
+                t.column("codeUrl", .text).notNull()
+                t.column("vncUrl", .text).notNull()
+                t.column("webUrl", .text).notNull()
+                t.column("taskAddress", .text)
+                t.column("claimMillis", .double)
+                t.column("healthStatus", .text).notNull().defaults(to: "unknown")
+                t.column("lastHealthCheckAt", .datetime)
+                t.column("consecutiveHealthFailures", .integer).notNull().defaults(to: 0)
+                t.column("healthPorts", .text)
+                t.column("unhealthySince", .datetime)
+                t.column("activityTokenHash", .text)
+            }
+            try db.create(index: "container_on_status", on: "container", columns: ["status"])
+            try db.create(index: "container_on_pool", on: "container", columns: ["isPreWarmed", "status", "readyAt"])
+            try db.create(index: "container_on_bucket", on: "container", columns: ["s3Bucket", "status"])
+            try db.create(index: "container_on_serviceId", on: "container", columns: ["serviceId"])
+            try db.create(index: "container_on_createdAt", on: "container", columns: ["createdAt"])
+
+            try db.create(table: "containerEvent") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("containerId", .text).notNull().indexed().references("container", onDelete: .cascade)
+                t.column("at", .datetime).notNull()
+                t.column("kind", .text).notNull()
+                t.column("fromStatus", .text)
+                t.column("toStatus", .text)
+                t.column("reason", .text)
+            }
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import GRDB
+
+/// The service's state: containers and their audit trail, in SQLite.
+///
+/// Every operation is one transaction; every status change writes an event in it.
+public struct AppDatabase: Sendable {
+    let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the database at `path` in WAL mode and migrates it.
+    public static func open(path: String) throws -> AppDatabase {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        return try AppDatabase(DatabasePool(path: path, configuration: configuration))
+    }
+
+    /// An empty in-memory database, for unit tests.
+    public static func inMemory() throws -> AppDatabase {
+        try AppDatabase(DatabaseQueue())
+    }
+
+    init(_ writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    /// Answers when the database can be read.
+    public func check() async throws {
+        _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    // MARK: - Writes
+
+    /// Stores a new container with a `created` event.
+    public func insert(_ record: ContainerRecord, reason: String) async throws {
+        try await writer.write { db in
+            try record.insert(db)
+            var event = ContainerEvent(containerId: record.id, at: record.createdAt, kind: "created", toStatus: record.status, reason: reason)
+            try event.insert(db)
+        }
+    }
+
+    /// Moves a container to `status` if it is currently in one of `from`, applying `change`.
+    ///
+    /// Returns the updated record, or nil when the container is missing or in another status,
+    /// so concurrent actors never both win the same transition.
+    @discardableResult
+    public func transition(
+        _ id: String,
+        from: Set<ContainerStatus>,
+        to status: ContainerStatus,
+        kind: String,
+        reason: String? = nil,
+        at now: Date = Date(),
+        change: @Sendable (inout ContainerRecord) -> Void = { _ in }
+    ) async throws -> ContainerRecord? {
+        try await writer.write { db in
+            guard var record = try ContainerRecord.fetchOne(db, key: id),
+                  from.contains(record.status),
+                  record.status == status || record.status.successors.contains(status)
+            else { return nil }
+            let previous = record.status
+            record.status = status
+            if status == .stopped || status == .failed, record.stoppedAt == nil { record.stoppedAt = now }
+            change(&record)
+            try record.update(db)
+            var event = ContainerEvent(containerId: id, at: now, kind: kind, fromStatus: previous, toStatus: status, reason: reason)
+            try event.insert(db)
+            return record
+        }
+    }
+
+    /// Updates fields that are not a status change (health figures, activity, addresses).
+    @discardableResult
+    public func update(_ id: String, event: (kind: String, reason: String?)? = nil, at now: Date = Date(), change: @Sendable (inout ContainerRecord) -> Void) async throws -> ContainerRecord? {
+        try await writer.write { db in
+            guard var record = try ContainerRecord.fetchOne(db, key: id) else { return nil }
+            change(&record)
+            try record.update(db)
+            if let event {
+                var entry = ContainerEvent(containerId: id, at: now, kind: event.kind, reason: event.reason)
+                try entry.insert(db)
+            }
+            return record
+        }
+    }
+
+    /// Atomically takes the oldest ready pool container and marks it `assigning`.
+    public func claimReady(at now: Date = Date()) async throws -> ContainerRecord? {
+        try await writer.write { db in
+            guard var record = try ContainerRecord
+                .filter(ContainerRecord.Columns.status == ContainerStatus.ready && ContainerRecord.Columns.isPreWarmed == true)
+                .order(ContainerRecord.Columns.readyAt, ContainerRecord.Columns.createdAt)
+                .fetchOne(db)
+            else { return nil }
+            record.status = .assigning
+            try record.update(db)
+            var event = ContainerEvent(containerId: record.id, at: now, kind: "claimed", fromStatus: .ready, toStatus: .assigning)
+            try event.insert(db)
+            return record
+        }
+    }
+
+    // MARK: - Reads
+
+    /// One container.
+    public func container(_ id: String) async throws -> ContainerRecord? {
+        try await writer.read { db in try ContainerRecord.fetchOne(db, key: id) }
+    }
+
+    /// A page of containers, newest first, with the total matching count.
+    public func containers(status: ContainerStatus?, limit: Int, offset: Int) async throws -> (records: [ContainerRecord], total: Int) {
+        try await writer.read { db in
+            var request = ContainerRecord.all()
+            if let status { request = request.filter(ContainerRecord.Columns.status == status) }
+            let total = try request.fetchCount(db)
+            let records = try request.order(ContainerRecord.Columns.createdAt.desc, ContainerRecord.Columns.id).limit(limit, offset: offset).fetchAll(db)
+            return (records, total)
+        }
+    }
+
+    /// Containers in any of the given statuses.
+    public func containers(in statuses: Set<ContainerStatus>) async throws -> [ContainerRecord] {
+        try await writer.read { db in
+            try ContainerRecord.filter(statuses.contains(ContainerRecord.Columns.status)).order(ContainerRecord.Columns.createdAt).fetchAll(db)
+        }
+    }
+
+    /// The live container already serving this bucket (and user, when given).
+    public func activeAssignment(bucket: String, userId: String?) async throws -> ContainerRecord? {
+        try await writer.read { db in
+            var request = ContainerRecord
+                .filter(ContainerRecord.Columns.s3Bucket == bucket)
+                .filter([ContainerStatus.running, .assigning].contains(ContainerRecord.Columns.status))
+            if let userId { request = request.filter(ContainerRecord.Columns.userId == userId) }
+            return try request.order(ContainerRecord.Columns.assignedAt.desc).fetchOne(db)
+        }
+    }
+
+    /// How many containers are in each status, split by pool and cold start.
+    public func poolCounts() async throws -> PoolCounts {
+        try await writer.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT status, isPreWarmed, COUNT(*) AS n FROM container
+                WHERE status NOT IN ('stopped', 'failed') GROUP BY status, isPreWarmed
+                """)
+            var counts = PoolCounts()
+            for row in rows {
+                let status = ContainerStatus(rawValue: row["status"]) ?? .failed
+                let n: Int = row["n"]
+                let pooled: Bool = row["isPreWarmed"]
+                counts.add(status, pooled: pooled, count: n)
+            }
+            return counts
+        }
+    }
+
+    /// The most recent events of one container, newest first.
+    public func events(of id: String, limit: Int = 50) async throws -> [ContainerEvent] {
+        try await writer.read { db in
+            try ContainerEvent.filter(ContainerEvent.Columns.containerId == id)
+                .order(ContainerEvent.Columns.at.desc, Column("id").desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    /// The most recently assigned containers.
+    public func recentClaims(limit: Int) async throws -> [ContainerRecord] {
+        try await writer.read { db in
+            try ContainerRecord.filter(ContainerRecord.Columns.assignedAt != nil)
+                .order(ContainerRecord.Columns.assignedAt.desc).limit(limit).fetchAll(db)
+        }
+    }
+}
+
+/// Live containers per status, for the pool and `/api/health`.
+public struct PoolCounts: Sendable, Equatable {
+    /// Pool containers being created.
+    public var creating = 0
+    /// Pool containers waiting for their agent.
+    public var warming = 0
+    /// Pool containers ready to claim.
+    public var ready = 0
+    /// Containers of any origin being assigned or running.
+    public var assigned = 0
+    /// Cold starts not yet assigned.
+    public var coldStarting = 0
+    /// Containers being stopped.
+    public var stopping = 0
+
+    /// Pool containers that count toward the target.
+    public var pooled: Int { creating + warming + ready }
+
+    mutating func add(_ status: ContainerStatus, pooled: Bool, count: Int) {
+        switch status {
+        case .creating where pooled: creating += count
+        case .warming where pooled: warming += count
+        case .ready where pooled: ready += count
+        case .creating, .warming, .ready: coldStarting += count
+        case .assigning, .running: assigned += count
+        case .stopping: stopping += count
+        case .stopped, .failed: break
+        }
+    }
+}

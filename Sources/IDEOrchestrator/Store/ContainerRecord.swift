@@ -1,0 +1,110 @@
+import Foundation
+import GRDB
+
+/// One IDE container: its Swarm service, assignment, timestamps, limits, URLs and health.
+public struct ContainerRecord: Codable, Sendable, Equatable {
+    /// The unguessable id, also in the service name and URLs.
+    public var id: String
+    /// `ide-<id>`.
+    public var serviceName: String
+    /// The Swarm service id, once created.
+    public var serviceId: String?
+    /// Lifecycle status.
+    public var status: ContainerStatus
+    /// The assigned bucket.
+    public var s3Bucket: String?
+    /// The assigned bucket's region.
+    public var s3Region: String?
+    /// The platform's user id, if given.
+    public var userId: String?
+    /// Whether it came from the warm pool (false: cold start).
+    public var isPreWarmed: Bool
+    /// When the record was created.
+    public var createdAt: Date
+    /// When its agent first answered.
+    public var readyAt: Date?
+    /// When it was handed out.
+    public var assignedAt: Date?
+    /// When it stopped.
+    public var stoppedAt: Date?
+    /// Last reported or assigned activity.
+    public var lastActivityAt: Date?
+    /// Why it stopped.
+    public var shutdownReason: ShutdownReason?
+    /// CPUs it may use.
+    public var cpuLimit: Double
+    /// Bytes of memory it may use.
+    public var memoryLimitBytes: Int64
+    /// Public URL of the code editor.
+    public var codeUrl: String
+    /// Public URL of the VNC desktop.
+    public var vncUrl: String
+    /// Public URL of the web port.
+    public var webUrl: String
+    /// The task's IP address on the IDE network.
+    public var taskAddress: String?
+    /// How long the claim took, in milliseconds.
+    public var claimMillis: Double?
+    /// `unknown`, `healthy` or `unhealthy`.
+    public var healthStatus: String
+    /// When health was last checked.
+    public var lastHealthCheckAt: Date?
+    /// Consecutive failed health checks.
+    public var consecutiveHealthFailures: Int
+    /// Per-port results of the last check, as JSON.
+    public var healthPorts: String?
+    /// When it first became unhealthy while running.
+    public var unhealthySince: Date?
+    /// SHA-256 of the per-container activity token; the token itself is never stored.
+    public var activityTokenHash: String?
+
+    /// Creates a new record in `creating`.
+    public init(id: String, isPreWarmed: Bool, cpuLimit: Double, memoryLimitBytes: Int64, urls: ContainerURLs, now: Date) {
+        self.id = id
+        self.serviceName = "ide-\(id)"
+        self.status = .creating
+        self.isPreWarmed = isPreWarmed
+        self.createdAt = now
+        self.cpuLimit = cpuLimit
+        self.memoryLimitBytes = memoryLimitBytes
+        self.codeUrl = urls.codeServer
+        self.vncUrl = urls.vnc
+        self.webUrl = urls.webServer
+        self.healthStatus = "unknown"
+        self.consecutiveHealthFailures = 0
+    }
+
+    /// The container's public URLs.
+    public var urls: ContainerURLs {
+        ContainerURLs(codeServer: codeUrl, vnc: vncUrl, webServer: webUrl)
+    }
+}
+
+/// The three public URLs of a container.
+public struct ContainerURLs: Codable, Sendable, Equatable {
+    /// The code editor.
+    public var codeServer: String
+    /// The VNC desktop.
+    public var vnc: String
+    /// The web port.
+    public var webServer: String
+}
+
+extension ContainerRecord: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "container"
+
+    /// Typed column names for queries.
+    public enum Columns {
+        static let id = Column(CodingKeys.id)
+        static let serviceId = Column(CodingKeys.serviceId)
+        static let status = Column(CodingKeys.status)
+        static let s3Bucket = Column(CodingKeys.s3Bucket)
+        static let userId = Column(CodingKeys.userId)
+        static let isPreWarmed = Column(CodingKeys.isPreWarmed)
+        static let createdAt = Column(CodingKeys.createdAt)
+        static let readyAt = Column(CodingKeys.readyAt)
+        static let assignedAt = Column(CodingKeys.assignedAt)
+        static let stoppedAt = Column(CodingKeys.stoppedAt)
+        static let lastActivityAt = Column(CodingKeys.lastActivityAt)
+    }
+}

@@ -1,0 +1,36 @@
+import GRDB
+
+/// Where a container is in its life.
+///
+/// `creating -> warming -> ready -> assigning -> running -> stopping -> stopped`, plus `failed`.
+public enum ContainerStatus: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
+    case creating, warming, ready, assigning, running, stopping, stopped, failed
+
+    /// The statuses a container may move to from this one.
+    public var successors: Set<ContainerStatus> {
+        switch self {
+        case .creating: [.warming, .stopping, .stopped, .failed]
+        // A cold start is handed out as soon as it is ready, so warming may go straight to assigning.
+        case .warming: [.ready, .assigning, .stopping, .stopped, .failed]
+        case .ready: [.assigning, .stopping, .stopped, .failed]
+        case .assigning: [.running, .stopping, .stopped, .failed]
+        case .running: [.stopping, .stopped, .failed]
+        case .stopping: [.stopped, .failed]
+        case .stopped, .failed: []
+        }
+    }
+
+    /// Whether the container still holds (or may hold) a Swarm service.
+    public var isLive: Bool { ![.stopped, .failed].contains(self) }
+
+    /// Warm-pool statuses that count toward the pool's target.
+    public static let pooled: Set<ContainerStatus> = [.creating, .warming, .ready]
+}
+
+/// Why a container was stopped.
+public enum ShutdownReason: String, Codable, Sendable, DatabaseValueConvertible {
+    case manual, inactivity, unhealthy, failed, expired
+    case serviceRemoved = "service_removed"
+    case inactivityRequest = "inactivity_request"
+    case orphaned
+}
