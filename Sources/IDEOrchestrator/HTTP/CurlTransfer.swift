@@ -85,9 +85,12 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     private func configureHeaders(_ request: HTTPClientRequest) {
-        // An empty `Expect:` stops libcurl from waiting for `100 Continue` on larger bodies.
-        var lines = ["Expect:"]
-        lines += request.headers.map { "\($0.name): \($0.value)" }
+        var lines = request.headers.map { "\($0.name): \($0.value)" }
+        if request.body != nil {
+            // An empty `Expect:` stops libcurl waiting for `100 Continue` on larger bodies. Only
+            // with a body: SigV4 would otherwise sign a header that is never sent.
+            lines.append("Expect:")
+        }
         for line in lines {
             headerList = curl_slist_append(headerList, line)
         }

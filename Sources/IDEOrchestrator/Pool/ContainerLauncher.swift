@@ -45,17 +45,19 @@ public struct ContainerLauncher: Sendable {
                 try? await engine.removeService(serviceId)
                 throw LaunchError(message: "container \(record.id) left creating while its service was made")
             }
-            return try await waitUntilReady(warming)
+            return try await waitUntilReady(warming, within: record.isPreWarmed ? settings.readyTimeout : settings.coldStartTimeout)
         } catch {
             await discard(record.id, serviceId: nil, reason: "\(error)")
             throw error
         }
     }
 
-    /// Polls the service's task until its agent answers, within the ready deadline.
-    public func waitUntilReady(_ record: ContainerRecord) async throws -> ContainerRecord {
+    /// Polls the service's task until its agent answers within `timeout`
+    /// (`CONTAINER_READY_TIMEOUT` by default; cold starts pass `COLD_START_TIMEOUT`).
+    public func waitUntilReady(_ record: ContainerRecord, within timeout: Duration? = nil) async throws -> ContainerRecord {
         guard let serviceId = record.serviceId else { throw LaunchError(message: "container \(record.id) has no service") }
-        let deadline = ContinuousClock.now + settings.readyTimeout
+        let timeout = timeout ?? settings.readyTimeout
+        let deadline = ContinuousClock.now + timeout
         var lastProblem = "no running task yet"
         while ContinuousClock.now < deadline {
             try Task.checkCancellation()
@@ -81,7 +83,7 @@ public struct ContainerLauncher: Sendable {
             }
             try await Task.sleep(for: .milliseconds(150))
         }
-        let reason = "not ready within \(settings.readyTimeout): \(lastProblem)"
+        let reason = "not ready within \(timeout): \(lastProblem)"
         await discard(record.id, serviceId: serviceId, reason: reason)
         throw LaunchError(message: reason)
     }

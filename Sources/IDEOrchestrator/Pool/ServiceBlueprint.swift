@@ -47,7 +47,7 @@ public struct ServiceBlueprint: Sendable {
                     labels: [Self.managedLabel: "true", Self.idLabel: id, Self.instanceLabel: instance],
                     stopGracePeriod: 10_000_000_000
                 ),
-                resources: .init(limits: .init(nanoCPUs: Int64(cpuLimit * 1_000_000_000), memoryBytes: memoryLimitBytes)),
+                resources: .init(limits: .init(nanoCPUs: Int64((cpuLimit * 1_000_000_000).rounded()), memoryBytes: memoryLimitBytes)),
                 restartPolicy: .init(condition: "on-failure", delay: 1_000_000_000, maxAttempts: restartMaxAttempts, window: 60_000_000_000),
                 networks: [.init(target: network)]
             )

@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+import Synchronization
+@testable import IDEOrchestrator
+
+/// A Docker engine that records every call and creates nothing: creating a service fails,
+/// so a path that should not launch anything cannot hang waiting for a task.
+final class FakeDockerEngine: DockerEngine, Sendable {
+    private let log = Mutex<[String]>([])
+    private let createdSpecs = Mutex<[ServiceSpec]>([])
+
+    /// Every method called, in order.
+    var calls: [String] { log.withLock { $0 } }
+    /// The specs passed to `createService`.
+    var createServiceCalls: [ServiceSpec] { createdSpecs.withLock { $0 } }
+
+    private func record(_ call: String) { log.withLock { $0.append(call) } }
+
+    func ping() async throws { record("ping") }
+    func version() async throws -> DockerVersion {
+        record("version")
+        return DockerVersion(version: "fake-1.0", apiVersion: "1.41", minAPIVersion: "1.24")
+    }
+    func info() async throws -> DockerInfo {
+        record("info")
+        return DockerInfo(serverVersion: "fake-1.0", cpuCount: 2, memoryTotal: 1 << 30, swarm: .init(localNodeState: "active", nodeID: "node-1", controlAvailable: true))
+    }
+    func swarm() async throws -> SwarmDetails {
+        record("swarm")
+        return SwarmDetails(id: "swarm-1", createdAt: nil)
+    }
+    func image(_ name: String) async throws -> DockerImage {
+        record("image \(name)")
+        return DockerImage(id: "sha256:fake", repoTags: [name])
+    }
+    func createService(_ spec: ServiceSpec) async throws -> String {
+        record("createService \(spec.name)")
+        createdSpecs.withLock { $0.append(spec) }
+        throw DockerError(.engineError, status: 500, message: "the fake engine creates nothing")
+    }
+    func service(_ idOrName: String) async throws -> DockerService {
+        record("service \(idOrName)")
+        throw DockerError(.serviceNotFound, status: 404, message: "no such service")
+    }
+    func services(labels: [String: String?]) async throws -> [DockerService] {
+        record("services")
+        return []
+    }
+    func updateService(_ id: String, version: ObjectVersion, spec: ServiceSpec) async throws { record("updateService \(id)") }
+    func removeService(_ idOrName: String) async throws { record("removeService \(idOrName)") }
+    func tasks(serviceID: String?, desiredState: String?) async throws -> [SwarmTask] {
+        record("tasks")
+        return []
+    }
+    func container(_ id: String) async throws -> DockerContainer {
+        record("container \(id)")
+        throw DockerError(.containerNotFound, status: 404, message: "no such container")
+    }
+    func networks(named name: String?) async throws -> [DockerNetwork] {
+        record("networks")
+        return []
+    }
+    func createNetwork(_ request: NetworkCreateRequest) async throws -> String {
+        record("createNetwork \(request.name)")
+        throw DockerError(.engineError, status: 500, message: "the fake engine creates nothing")
+    }
+    func removeNetwork(_ idOrName: String) async throws { record("removeNetwork \(idOrName)") }
+    func nodes() async throws -> [SwarmNode] {
+        record("nodes")
+        return []
+    }
+    func events(types: [String]) async throws -> AsyncThrowingStream<DockerEvent, any Error> {
+        record("events")
+        return AsyncThrowingStream { $0.finish() }
+    }
+}
+
+/// An agent that is always healthy and accepts every assignment, remembering them.
+final class FakeAgent: AgentClient, Sendable {
+    private let received = Mutex<[(address: String, assignment: AgentAssignment)]>([])
+
+    /// The assignments received, in order.
+    var assignments: [(address: String, assignment: AgentAssignment)] { received.withLock { $0 } }
+
+    func isHealthy(address: String) async -> Bool { true }
+
+    func assign(address: String, assignment: AgentAssignment) async throws -> AgentAssignmentOutcome {
+        received.withLock { $0.append((address, assignment)) }
+        return .assigned
+    }
+}
+
+/// A resource gate that always answers the same snapshot.
+struct FixedResourceGate: ResourceGate {
+    let fixed: ResourceSnapshot
+
+    func snapshot() async -> ResourceSnapshot { fixed }
+
+    /// Spawning allowed: memory and CPU well below the ceilings.
+    static let allowing = FixedResourceGate(fixed: .evaluate(memoryPercent: 20, cpuPercent: 10, maxMemoryPercent: 90, maxCpuPercent: 90, nodes: [], at: nil))
+    /// Spawning forbidden: memory above the ceiling.
+    static let forbidding = FixedResourceGate(fixed: .evaluate(memoryPercent: 97, cpuPercent: 10, maxMemoryPercent: 90, maxCpuPercent: 90, nodes: [], at: nil))
+}
+
+/// A bucket checker that accepts every bucket and remembers what it was asked.
+final class AcceptingBucketChecker: BucketChecker, Sendable {
+    private let checked = Mutex<[String]>([])
+
+    /// The buckets checked, in order.
+    var buckets: [String] { checked.withLock { $0 } }
+
+    func check(bucket: String, region: String, credentials: S3Credentials?) async throws(APIError) {
+        checked.withLock { $0.append(bucket) }
+    }
+}
+
+/// Settings for unit tests: the given variables over a quiet, pool-less base.
+func testSettings(_ environment: [String: String] = [:]) throws -> Settings {
+    try Settings(environment: ["API_KEY": "key-one,key-two", "PRE_WARMED_QUEUE_SIZE": "0"].merging(environment) { _, new in new })
+}
+
+/// A logger that stays silent below critical.
+func quietLogger() -> Logger {
+    var logger = Logger(label: "ide-orchestrator-tests")
+    logger.logLevel = .critical
+    return logger
+}
