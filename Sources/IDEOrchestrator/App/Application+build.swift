@@ -15,8 +15,12 @@ public func buildApplication(settings: Settings) async throws -> some Applicatio
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "ide-orchestrator"),
         logger: logger
     )
+    let stopper = ContainerStopper(store: store, launcher: orchestrator.launcher, pool: orchestrator.pool)
+    let reconciler = Reconciler(store: store, engine: engine, launcher: orchestrator.launcher, pool: orchestrator.pool, settings: settings, logger: logger)
+    let health = HealthMonitor(store: store, probe: HTTPHealthProbe(timeout: settings.healthCheckTimeout), launcher: orchestrator.launcher, pool: orchestrator.pool, settings: settings, logger: logger)
+    let housekeeper = Housekeeper(store: store, stopper: stopper, settings: settings, logger: logger)
     // Services start in this order and stop in reverse; the HTTP server comes last.
-    app.addServices(monitor, orchestrator.pool)
+    app.addServices(monitor, reconciler, orchestrator.pool, health, housekeeper)
     return app
 }
 
@@ -44,5 +48,6 @@ public func buildRouter(_ orchestrator: Orchestrator) -> Router<AppRequestContex
         .add(middleware: RateLimitMiddleware(perMinute: orchestrator.settings.rateLimitPerMinute))
     system.registerProtected(on: api)
     ContainerRoutes(orchestrator: orchestrator).register(on: api.group("/containers"))
+    ActivityRoutes(orchestrator: orchestrator).register(on: router)
     return router
 }

@@ -55,7 +55,7 @@ public struct ClaimService: Sendable {
 
     private func claimAndAssign(_ request: StartRequest, bucket: String, region: String, credentials: S3Credentials?) async throws -> StartResult {
         let started = ContinuousClock.now
-        while let claimed = try await store.claimReady() {
+        while let claimed = try await store.claimReady(freshSince: PoolMaintainer.staleCutoff(ttl: settings.warmTTL)) {
             pool.wakeUp()
             if let running = try await assign(claimed, request, bucket: bucket, region: region, credentials: credentials, started: started) {
                 return StartResult(record: running, isPreWarmed: true, isReused: false)

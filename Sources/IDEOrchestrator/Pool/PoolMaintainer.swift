@@ -13,6 +13,7 @@ public actor PoolMaintainer: Service {
     private let concurrency: Int
     private let interval: Duration
     private let backoffMax: Duration
+    private let warmTTL: Duration?
     private let logger: Logger
     private let wakeups: AsyncStream<Void>
     private let wakeupSink: AsyncStream<Void>.Continuation
@@ -32,6 +33,7 @@ public actor PoolMaintainer: Service {
         self.concurrency = settings.spawnConcurrency
         self.interval = settings.poolInterval
         self.backoffMax = settings.spawnBackoffMax
+        self.warmTTL = settings.warmTTL
         self.logger = logger
         (wakeups, wakeupSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
@@ -59,10 +61,18 @@ public actor PoolMaintainer: Service {
         }
     }
 
-    /// Plans and stores the records of the launches to start now.
+    /// When warm containers turn stale: ready since before this instant.
+    public nonisolated static func staleCutoff(ttl: Duration?, now: Date = Date()) -> Date? {
+        ttl.map { now.addingTimeInterval(-Double($0.milliseconds) / 1000) }
+    }
+
+    /// Plans and stores the records of the launches to start now; retires stale and surplus
+    /// ready containers.
     func refill() async -> [ContainerRecord] {
         do {
-            let counts = try await store.poolCounts()
+            let cutoff = Self.staleCutoff(ttl: warmTTL)
+            let counts = try await store.poolCounts(staleBefore: cutoff)
+            try await retire(counts, cutoff: cutoff)
             let snapshot = await resources.snapshot()
             let backingOff = backoffUntil.map { ContinuousClock.now < $0 } ?? false
             let decision = PoolPlanner.plan(.init(
@@ -88,6 +98,32 @@ public actor PoolMaintainer: Service {
         } catch {
             logger.error("Pool refill failed", metadata: ["error": "\(error)"])
             return []
+        }
+    }
+
+    private func retire(_ counts: PoolCounts, cutoff: Date?) async throws {
+        let plan = PoolPlanner.retirements(target: target, freshReady: counts.freshReady, staleReady: counts.staleReady)
+        if plan.stale > 0, let cutoff {
+            for record in try await store.readyPoolContainers(readyBefore: cutoff).prefix(plan.stale) {
+                await retire(record, reason: .expired, detail: "warm longer than WARM_CONTAINER_TTL_SECONDS")
+            }
+        }
+        if plan.surplus > 0 {
+            for record in try await store.readyPoolContainers(readyBefore: nil).prefix(plan.surplus) {
+                await retire(record, reason: .surplus, detail: "more ready containers than PRE_WARMED_QUEUE_SIZE")
+            }
+        }
+    }
+
+    /// Stops a ready container unless a claim took it first.
+    private func retire(_ record: ContainerRecord, reason: ShutdownReason, detail: String) async {
+        do {
+            guard let stopping = try await store.transition(record.id, from: [.ready], to: .stopping, kind: "stopping", reason: "\(reason.rawValue): \(detail)", change: { $0.shutdownReason = reason }) else { return }
+            if let serviceId = stopping.serviceId { await launcher.removeService(serviceId) }
+            try await store.transition(record.id, from: [.stopping], to: .stopped, kind: "stopped", reason: reason.rawValue)
+            logger.info("Warm container retired", metadata: ["container.id": "\(record.id)", "reason": "\(reason.rawValue)"])
+        } catch {
+            logger.error("Retiring a warm container failed", metadata: ["container.id": "\(record.id)", "error": "\(error)"])
         }
     }
 

@@ -46,4 +46,13 @@ public enum PoolPlanner {
         guard slots > 0 else { return .wait("\(observed.inFlight) launches already under way") }
         return .spawn(min(deficit, slots))
     }
+
+    /// How many ready containers to retire: stale ones (past the warm TTL) only while the
+    /// ready count stays at the target, so the pool never drops to zero; then any fresh
+    /// surplus beyond the target.
+    public static func retirements(target: Int, freshReady: Int, staleReady: Int) -> (stale: Int, surplus: Int) {
+        let stale = min(staleReady, max(0, freshReady + staleReady - target))
+        let surplus = max(0, freshReady - target)
+        return (stale, surplus)
+    }
 }

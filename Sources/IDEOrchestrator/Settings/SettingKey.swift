@@ -43,6 +43,15 @@ extension SettingKey {
     static let rateLimit = SettingKey("RATE_LIMIT_PER_MINUTE", "120", "Requests per API key per minute before 429 (0 disables the limit).")
     static let resourceSampleInterval = SettingKey("RESOURCE_SAMPLE_INTERVAL", "5s", "How often node memory and CPU are sampled for the spawn gate and /api/health.")
     static let publicAPIURL = SettingKey("PUBLIC_API_URL", "", "URL at which IDE containers reach this API to report activity, e.g. http://orchestrator:3001; empty leaves the activity URL out of assignments.")
+    static let healthCheckInterval = SettingKey("HEALTH_CHECK_INTERVAL", "30s", "How often each warm and running container's agent and code, vnc and web ports are checked.")
+    static let healthCheckTimeout = SettingKey("HEALTH_CHECK_TIMEOUT", "5s", "Deadline for each health probe.")
+    static let healthCheckRetries = SettingKey("HEALTH_CHECK_RETRIES", "3", "Consecutive failed checks before a warm container is replaced or a running one is marked unhealthy.")
+    static let unhealthyGracePeriod = SettingKey("UNHEALTHY_GRACE_PERIOD", "5m", "How long a running container may stay unhealthy before it is stopped with reason unhealthy.")
+    static let idleTimeout = SettingKey("IDLE_TIMEOUT_SECONDS", "1800", "Seconds without reported activity after which a running container is stopped with reason inactivity (0 disables).")
+    static let warmTTL = SettingKey("WARM_CONTAINER_TTL_SECONDS", "3600", "Seconds a warm container may wait in the pool before it is recycled (0 disables).")
+    static let reconcileInterval = SettingKey("RECONCILE_INTERVAL", "30s", "How often the full store-versus-Swarm reconciliation runs besides the event-driven passes.")
+    static let housekeepingInterval = SettingKey("HOUSEKEEPING_INTERVAL", "30s", "How often idle containers are stopped and old records pruned.")
+    static let retentionDays = SettingKey("RECORD_RETENTION_DAYS", "7", "Days stopped and failed container records (and their events) are kept before they are pruned.")
     static let traefikCertResolver = SettingKey("TRAEFIK_CERT_RESOLVER", "letsencrypt", "Traefik certresolver for routers when DOMAIN is a real domain name.")
     static let s3Endpoint = SettingKey("S3_ENDPOINT", "", "S3 endpoint used to check buckets before assignment, e.g. http://127.0.0.1:5000; empty disables checking.")
     static let s3Region = SettingKey("S3_REGION", "us-east-1", "Region the bucket check is signed for when the request gives none.")
@@ -54,7 +63,9 @@ extension SettingKey {
         .port, .host, .apiKey, .apiKeys, .dockerHost, .databasePath, .ideImage, .poolSize,
         .cpuLimit, .memoryLimit, .maxMemoryPercent, .maxCPUPercent, .domain, .swarmNetwork, .logLevel,
         .instanceName, .spawnConcurrency, .readyTimeout, .coldStartTimeout, .poolInterval, .spawnBackoffMax,
-        .restartMaxAttempts, .agentTimeout, .rateLimit, .resourceSampleInterval, .publicAPIURL, .traefikCertResolver,
+        .restartMaxAttempts, .agentTimeout, .rateLimit, .resourceSampleInterval, .publicAPIURL,
+        .healthCheckInterval, .healthCheckTimeout, .healthCheckRetries, .unhealthyGracePeriod, .idleTimeout, .warmTTL,
+        .reconcileInterval, .housekeepingInterval, .retentionDays, .traefikCertResolver,
         .s3Endpoint, .s3Region, .s3AccessKeyId, .s3SecretAccessKey,
     ]
 }

@@ -52,6 +52,24 @@ public struct Settings: Sendable {
     public var resourceSampleInterval: Duration
     /// Where containers reach this API, if configured.
     public var publicAPIURL: String?
+    /// Health check cadence.
+    public var healthCheckInterval: Duration
+    /// Deadline per health probe.
+    public var healthCheckTimeout: Duration
+    /// Failed checks before acting.
+    public var healthCheckRetries: Int
+    /// How long a running container may stay unhealthy.
+    public var unhealthyGracePeriod: Duration
+    /// Idle time before a running container is stopped; nil disables.
+    public var idleTimeout: Duration?
+    /// Age at which a warm container is recycled; nil disables.
+    public var warmTTL: Duration?
+    /// Full reconciliation cadence.
+    public var reconcileInterval: Duration
+    /// Idle and retention cadence.
+    public var housekeepingInterval: Duration
+    /// How long stopped records are kept.
+    public var retention: Duration
     /// Traefik certresolver for real domains.
     public var traefikCertResolver: String
     /// Bucket checking against S3, when configured.
@@ -101,6 +119,17 @@ public struct Settings: Sendable {
         rateLimitPerMinute = try env.integer(.rateLimit, in: 0...1_000_000)
         resourceSampleInterval = try env.duration(.resourceSampleInterval, minimum: .milliseconds(100))
         publicAPIURL = env.string(.publicAPIURL).nilIfEmpty.map { $0.trimmingSuffix("/") }
+        healthCheckInterval = try env.duration(.healthCheckInterval, minimum: .milliseconds(100))
+        healthCheckTimeout = try env.duration(.healthCheckTimeout, minimum: .milliseconds(50))
+        healthCheckRetries = try env.integer(.healthCheckRetries, in: 1...100)
+        unhealthyGracePeriod = try env.duration(.unhealthyGracePeriod, minimum: .zero)
+        let idle = try env.integer(.idleTimeout, in: 0...31_536_000)
+        idleTimeout = idle == 0 ? nil : .seconds(idle)
+        let ttl = try env.integer(.warmTTL, in: 0...31_536_000)
+        warmTTL = ttl == 0 ? nil : .seconds(ttl)
+        reconcileInterval = try env.duration(.reconcileInterval, minimum: .milliseconds(100))
+        housekeepingInterval = try env.duration(.housekeepingInterval, minimum: .milliseconds(100))
+        retention = .seconds(try env.integer(.retentionDays, in: 1...3650) * 86_400)
         traefikCertResolver = env.string(.traefikCertResolver)
         s3 = try S3Settings(env)
     }

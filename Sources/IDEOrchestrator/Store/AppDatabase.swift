@@ -87,11 +87,14 @@ public struct AppDatabase: Sendable {
         }
     }
 
-    /// Atomically takes the oldest ready pool container and marks it `assigning`.
-    public func claimReady(at now: Date = Date()) async throws -> ContainerRecord? {
+    /// Atomically takes the oldest ready pool container and marks it `assigning`; containers
+    /// ready since before `freshSince` are stale and never handed out.
+    public func claimReady(freshSince: Date? = nil, at now: Date = Date()) async throws -> ContainerRecord? {
         try await writer.write { db in
-            guard var record = try ContainerRecord
+            var request = ContainerRecord
                 .filter(ContainerRecord.Columns.status == ContainerStatus.ready && ContainerRecord.Columns.isPreWarmed == true)
+            if let freshSince { request = request.filter(ContainerRecord.Columns.readyAt >= freshSince) }
+            guard var record = try request
                 .order(ContainerRecord.Columns.readyAt, ContainerRecord.Columns.createdAt)
                 .fetchOne(db)
             else { return nil }
@@ -139,21 +142,55 @@ public struct AppDatabase: Sendable {
         }
     }
 
-    /// How many containers are in each status, split by pool and cold start.
-    public func poolCounts() async throws -> PoolCounts {
+    /// How many containers are in each status, split by pool and cold start; ready pool
+    /// containers ready since before `staleBefore` are counted as stale.
+    public func poolCounts(staleBefore: Date? = nil) async throws -> PoolCounts {
         try await writer.read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT status, isPreWarmed, COUNT(*) AS n FROM container
-                WHERE status NOT IN ('stopped', 'failed') GROUP BY status, isPreWarmed
-                """)
+                SELECT status, isPreWarmed, (status = 'ready' AND readyAt < ?) AS stale, COUNT(*) AS n FROM container
+                WHERE status NOT IN ('stopped', 'failed') GROUP BY status, isPreWarmed, stale
+                """, arguments: [staleBefore ?? Date.distantPast])
             var counts = PoolCounts()
             for row in rows {
                 let status = ContainerStatus(rawValue: row["status"]) ?? .failed
                 let n: Int = row["n"]
                 let pooled: Bool = row["isPreWarmed"]
-                counts.add(status, pooled: pooled, count: n)
+                let stale: Bool = row["stale"] ?? false
+                counts.add(status, pooled: pooled, stale: stale, count: n)
             }
             return counts
+        }
+    }
+
+    /// Ready pool containers, oldest first (`stale`: ready since before the cutoff) or newest first.
+    public func readyPoolContainers(readyBefore cutoff: Date?) async throws -> [ContainerRecord] {
+        try await writer.read { db in
+            var request = ContainerRecord.filter(ContainerRecord.Columns.status == ContainerStatus.ready && ContainerRecord.Columns.isPreWarmed == true)
+            if let cutoff {
+                request = request.filter(ContainerRecord.Columns.readyAt < cutoff).order(ContainerRecord.Columns.readyAt)
+            } else {
+                request = request.order(ContainerRecord.Columns.readyAt.desc)
+            }
+            return try request.fetchAll(db)
+        }
+    }
+
+    /// Records with these ids, whatever their status.
+    public func containers(ids: [String]) async throws -> [String: ContainerRecord] {
+        try await writer.read { db in
+            let records = try ContainerRecord.fetchAll(db, keys: ids)
+            return Dictionary(records.map { ($0.id, $0) }) { a, _ in a }
+        }
+    }
+
+    /// Deletes stopped and failed records (and their events) that stopped before `cutoff`.
+    @discardableResult
+    public func pruneStopped(before cutoff: Date) async throws -> Int {
+        try await writer.write { db in
+            try ContainerRecord
+                .filter([ContainerStatus.stopped, .failed].contains(ContainerRecord.Columns.status))
+                .filter(ContainerRecord.Columns.stoppedAt < cutoff)
+                .deleteAll(db)
         }
     }
 
@@ -180,8 +217,10 @@ public struct PoolCounts: Sendable, Equatable {
     public var creating = 0
     /// Pool containers waiting for their agent.
     public var warming = 0
-    /// Pool containers ready to claim.
+    /// Pool containers ready to claim (fresh and stale).
     public var ready = 0
+    /// Ready pool containers past the warm TTL, waiting to be recycled.
+    public var staleReady = 0
     /// Containers of any origin being assigned or running.
     public var assigned = 0
     /// Cold starts not yet assigned.
@@ -189,14 +228,19 @@ public struct PoolCounts: Sendable, Equatable {
     /// Containers being stopped.
     public var stopping = 0
 
-    /// Pool containers that count toward the target.
-    public var pooled: Int { creating + warming + ready }
+    /// Pool containers that count toward the target: stale ones are being replaced.
+    public var pooled: Int { creating + warming + ready - staleReady }
 
-    mutating func add(_ status: ContainerStatus, pooled: Bool, count: Int) {
+    /// Ready pool containers within the warm TTL.
+    public var freshReady: Int { ready - staleReady }
+
+    mutating func add(_ status: ContainerStatus, pooled: Bool, stale: Bool = false, count: Int) {
         switch status {
         case .creating where pooled: creating += count
         case .warming where pooled: warming += count
-        case .ready where pooled: ready += count
+        case .ready where pooled:
+            ready += count
+            if stale { staleReady += count }
         case .creating, .warming, .ready: coldStarting += count
         case .assigning, .running: assigned += count
         case .stopping: stopping += count

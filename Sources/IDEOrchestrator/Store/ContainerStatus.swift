@@ -33,4 +33,6 @@ public enum ShutdownReason: String, Codable, Sendable, DatabaseValueConvertible 
     case serviceRemoved = "service_removed"
     case inactivityRequest = "inactivity_request"
     case orphaned
+    /// A warm container beyond the pool's target (after adoption or a lowered target).
+    case surplus
 }

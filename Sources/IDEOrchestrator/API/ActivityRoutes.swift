@@ -1,0 +1,45 @@
+import Crypto
+import Foundation
+import Hummingbird
+
+/// Routes a container calls about itself, authenticated with the per-container token it
+/// received with its assignment (never the API key).
+struct ActivityRoutes {
+    let orchestrator: Orchestrator
+
+    func register(on router: Router<AppRequestContext>) {
+        router.post("/api/containers/:id/activity", use: activity)
+        router.post("/api/containers/:id/inactivity-shutdown", use: inactivityShutdown)
+    }
+
+    @Sendable func activity(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let record = try await authenticate(request, context: context)
+        guard record.status == .running else { throw APIError.notRunning(record.id) }
+        let now = Date()
+        try await orchestrator.store.update(record.id) { $0.lastActivityAt = now }
+        return try JSON.response(ActivityResponse(id: record.id, lastActivityAt: now))
+    }
+
+    @Sendable func inactivityShutdown(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let record = try await authenticate(request, context: context)
+        let stopper = ContainerStopper(store: orchestrator.store, launcher: orchestrator.launcher, pool: orchestrator.pool)
+        let stopped = try await stopper.stop(record.id, reason: .inactivityRequest, detail: "the container asked to be stopped") ?? record
+        return try JSON.response(["id": stopped.id, "status": stopped.status.rawValue, "message": "Container stopped at its own request"])
+    }
+
+    /// The container named in the path, if the bearer token is its own.
+    private func authenticate(_ request: Request, context: AppRequestContext) async throws -> ContainerRecord {
+        let id = try context.parameters.require("id")
+        guard let token = BearerToken.from(request) else { throw APIError.invalidActivityToken }
+        guard let record = try await orchestrator.store.container(id) else { throw APIError.containerNotFound(id) }
+        guard let stored = record.activityTokenHash,
+              ConstantTime.equal(Array(stored.utf8), Array(ClaimService.hash(token).utf8))
+        else { throw APIError.invalidActivityToken }
+        return record
+    }
+
+    struct ActivityResponse: Encodable {
+        var id: String
+        var lastActivityAt: Date
+    }
+}

@@ -1,0 +1,44 @@
+import AsyncAlgorithms
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Stops running containers idle longer than `IDLE_TIMEOUT_SECONDS` (reason `inactivity`)
+/// and prunes stopped records older than `RECORD_RETENTION_DAYS`.
+public struct Housekeeper: Service {
+    let store: AppDatabase
+    let stopper: ContainerStopper
+    let settings: Settings
+    let logger: Logger
+
+    /// Creates a housekeeper.
+    public init(store: AppDatabase, stopper: ContainerStopper, settings: Settings, logger: Logger) {
+        self.store = store
+        self.stopper = stopper
+        self.settings = settings
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        for try await _ in AsyncTimerSequence(interval: settings.housekeepingInterval, clock: .continuous).cancelOnGracefulShutdown() {
+            await sweep(now: Date())
+        }
+    }
+
+    /// One pass: idle shutdowns, then retention.
+    public func sweep(now: Date) async {
+        do {
+            if let idle = settings.idleTimeout {
+                let cutoff = now.addingTimeInterval(-Double(idle.milliseconds) / 1000)
+                for record in try await store.containers(in: [.running]) where (record.lastActivityAt ?? record.assignedAt ?? record.createdAt) < cutoff {
+                    logger.info("Stopping idle container", metadata: ["container.id": "\(record.id)"])
+                    _ = try await stopper.stop(record.id, reason: .inactivity, detail: "no activity for \(idle)")
+                }
+            }
+            let pruned = try await store.pruneStopped(before: now.addingTimeInterval(-Double(settings.retention.milliseconds) / 1000))
+            if pruned > 0 { logger.info("Pruned stopped records", metadata: ["count": "\(pruned)"]) }
+        } catch {
+            logger.error("Housekeeping failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
