@@ -134,9 +134,11 @@ public actor Reconciler: Service {
         while !Task.isCancelled {
             do {
                 let events = try await engine.events(types: ["service", "container"])
-                delay = .milliseconds(250)
-                for try await event in events where isRelevant(event) {
-                    trigger()
+                for try await event in events {
+                    // Only a stream that delivers resets the backoff; one the engine keeps
+                    // closing at once is retried ever more slowly.
+                    delay = .milliseconds(250)
+                    if isRelevant(event) { trigger() }
                 }
             } catch is CancellationError {
                 return
