@@ -166,6 +166,28 @@ struct RecoveryTests {
         }
     }
 
+    @Test func unhealthyRunningContainerIsMarkedThenStoppedAfterGrace() async throws {
+        try await ServiceProcess.run(Self.settings(["PRE_WARMED_QUEUE_SIZE": "1", "HEALTH_CHECK_TIMEOUT": "300ms", "UNHEALTHY_GRACE_PERIOD": "2s"])) { service in
+            try await service.waitForReady(1)
+            let id = try #require(try await service.start(bucket: "frozen-bucket").json["id"] as? String)
+            let engine = try TestEnvironment.engine()
+            let task = try #require(try await engine.tasks(serviceID: "ide-\(id)", desiredState: "running").first(where: \.isRunning))
+            let containerID = try #require(task.status.containerStatus?.containerID)
+            try await containerAction(containerID, "pause")
+            defer { Task { try? await containerAction(containerID, "unpause") } }
+
+            let detail = try await eventually(within: .seconds(40), "the frozen container to be stopped") { () -> ServiceProcess.Reply? in
+                let detail = try await service.call("GET", "/api/containers/\(id)")
+                return detail.json["status"] as? String == "stopped" ? detail : nil
+            }
+            #expect(detail.json["shutdownReason"] as? String == "unhealthy")
+            let kinds = (detail.json["events"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
+            #expect(kinds.contains("unhealthy"))
+            let health = try #require(detail.json["health"] as? [String: Any])
+            #expect((health["consecutiveFailures"] as? Int ?? 0) >= 2)
+        }
+    }
+
     @Test func healthChecksAreRecordedPerPort() async throws {
         try await ServiceProcess.run(Self.settings(["PRE_WARMED_QUEUE_SIZE": "1"])) { service in
             try await service.waitForReady(1)
@@ -190,7 +212,12 @@ func readyIds(_ service: ServiceProcess) async throws -> [String] {
 
 /// `docker kill` through the Engine API.
 func killContainer(_ id: String) async throws {
+    try await containerAction(id, "kill")
+}
+
+/// `docker kill|pause|unpause` through the Engine API.
+func containerAction(_ id: String, _ action: String) async throws {
     let endpoint = try TestEnvironment.endpoint()
-    let response = try await CurlHTTPClient().execute(HTTPClientRequest(method: "POST", endpoint: endpoint, path: "/v1.41/containers/\(id)/kill", timeout: .seconds(10)))
-    #expect(response.status == 204)
+    let response = try await CurlHTTPClient().execute(HTTPClientRequest(method: "POST", endpoint: endpoint, path: "/v1.41/containers/\(id)/\(action)", timeout: .seconds(10)))
+    #expect(response.status == 204, "\(action) answered \(response.status)")
 }
