@@ -22,8 +22,7 @@ struct ActivityRoutes {
 
     @Sendable func inactivityShutdown(_ request: Request, context: AppRequestContext) async throws -> Response {
         let record = try await authenticate(request, context: context)
-        let stopper = ContainerStopper(store: orchestrator.store, launcher: orchestrator.launcher, pool: orchestrator.pool)
-        let stopped = try await stopper.stop(record.id, reason: .inactivityRequest, detail: "the container asked to be stopped") ?? record
+        let stopped = try await orchestrator.stopper.stop(record.id, reason: .inactivityRequest, detail: "the container asked to be stopped") ?? record
         return try JSON.response(["id": stopped.id, "status": stopped.status.rawValue, "message": "Container stopped at its own request"])
     }
 

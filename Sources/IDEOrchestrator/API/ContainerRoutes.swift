@@ -42,8 +42,7 @@ struct ContainerRoutes {
 
     @Sendable func remove(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let stopper = ContainerStopper(store: orchestrator.store, launcher: orchestrator.launcher, pool: orchestrator.pool)
-        guard let record = try await stopper.stop(id, reason: .manual, detail: "deleted through the API") else {
+        guard let record = try await orchestrator.stopper.stop(id, reason: .manual, detail: "deleted through the API") else {
             throw APIError.containerNotFound(id)
         }
         return try JSON.response(["id": record.id, "status": record.status.rawValue, "message": "Container stopped and its service removed"])

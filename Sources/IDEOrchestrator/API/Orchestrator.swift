@@ -12,6 +12,8 @@ public struct Orchestrator: Sendable {
     public let claims: ClaimService
     /// Creates and removes containers.
     public let launcher: ContainerLauncher
+    /// Stops containers with a reason.
+    public let stopper: ContainerStopper
     /// The warm pool.
     public let pool: PoolMaintainer
     /// The spawn gate.

@@ -15,10 +15,9 @@ public func buildApplication(settings: Settings) async throws -> some Applicatio
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "ide-orchestrator"),
         logger: logger
     )
-    let stopper = ContainerStopper(store: store, launcher: orchestrator.launcher, pool: orchestrator.pool)
     let reconciler = Reconciler(store: store, engine: engine, launcher: orchestrator.launcher, pool: orchestrator.pool, settings: settings, logger: logger)
-    let health = HealthMonitor(store: store, probe: HTTPHealthProbe(timeout: settings.healthCheckTimeout), launcher: orchestrator.launcher, pool: orchestrator.pool, settings: settings, logger: logger)
-    let housekeeper = Housekeeper(store: store, stopper: stopper, settings: settings, logger: logger)
+    let health = HealthMonitor(store: store, probe: HTTPHealthProbe(timeout: settings.healthCheckTimeout), launcher: orchestrator.launcher, stopper: orchestrator.stopper, pool: orchestrator.pool, settings: settings, logger: logger)
+    let housekeeper = Housekeeper(store: store, stopper: orchestrator.stopper, settings: settings, logger: logger)
     // Services start in this order and stop in reverse; the HTTP server comes last.
     app.addServices(monitor, reconciler, orchestrator.pool, health, housekeeper)
     return app
@@ -32,8 +31,9 @@ extension Orchestrator {
         let bucketChecker = bucketChecker ?? settings.s3.map { S3BucketChecker(settings: $0) }
         let launcher = ContainerLauncher(store: store, engine: engine, agent: agent, settings: settings, logger: logger)
         let pool = PoolMaintainer(store: store, launcher: launcher, resources: resources, settings: settings, logger: logger)
+        let stopper = ContainerStopper(store: store, launcher: launcher) { pool.wakeUp() }
         let claims = ClaimService(store: store, launcher: launcher, agent: agent, resources: resources, bucketChecker: bucketChecker, pool: pool, settings: settings, logger: logger)
-        return Orchestrator(settings: settings, store: store, engine: engine, claims: claims, launcher: launcher, pool: pool, resources: resources, logger: logger)
+        return Orchestrator(settings: settings, store: store, engine: engine, claims: claims, launcher: launcher, stopper: stopper, pool: pool, resources: resources, logger: logger)
     }
 }
 

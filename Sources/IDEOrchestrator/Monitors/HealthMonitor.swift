@@ -16,11 +16,11 @@ public struct HealthMonitor: Service {
     let logger: Logger
 
     /// Creates a monitor.
-    public init(store: AppDatabase, probe: any HealthProbe, launcher: ContainerLauncher, pool: PoolMaintainer, settings: Settings, logger: Logger) {
+    public init(store: AppDatabase, probe: any HealthProbe, launcher: ContainerLauncher, stopper: ContainerStopper, pool: PoolMaintainer, settings: Settings, logger: Logger) {
         self.store = store
         self.probe = probe
         self.launcher = launcher
-        self.stopper = ContainerStopper(store: store, launcher: launcher, pool: pool)
+        self.stopper = stopper
         self.pool = pool
         self.settings = settings
         self.logger = logger
@@ -77,7 +77,7 @@ public struct HealthMonitor: Service {
         case .running:
             if let since = record.unhealthySince {
                 if now.timeIntervalSince(since) >= Double(settings.unhealthyGracePeriod.milliseconds) / 1000 {
-                    _ = try await stopper.stop(record.id, reason: .unhealthy, detail: detail)
+                    try await stopper.stop(record.id, reason: .unhealthy, detail: detail)
                 }
             } else {
                 try await store.update(record.id, event: (kind: "unhealthy", reason: detail), at: now) {

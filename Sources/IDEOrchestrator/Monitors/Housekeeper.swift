@@ -32,7 +32,7 @@ public struct Housekeeper: Service {
                 let cutoff = now.addingTimeInterval(-Double(idle.milliseconds) / 1000)
                 for record in try await store.containers(in: [.running]) where (record.lastActivityAt ?? record.assignedAt ?? record.createdAt) < cutoff {
                     logger.info("Stopping idle container", metadata: ["container.id": "\(record.id)"])
-                    _ = try await stopper.stop(record.id, reason: .inactivity, detail: "no activity for \(idle)")
+                    try await stopper.stop(record.id, reason: .inactivity, detail: "no activity for \(idle)")
                 }
             }
             let pruned = try await store.pruneStopped(before: now.addingTimeInterval(-Double(settings.retention.milliseconds) / 1000))

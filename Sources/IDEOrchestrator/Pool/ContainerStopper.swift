@@ -2,31 +2,37 @@ import Foundation
 
 /// Stops a container: `stopping`, its service removed, then `stopped` with a reason.
 public struct ContainerStopper: Sendable {
+    /// Statuses a container can be stopped from.
+    public static let stoppable: Set<ContainerStatus> = [.creating, .warming, .ready, .assigning, .running]
+
     let store: AppDatabase
     let launcher: ContainerLauncher
-    let pool: PoolMaintainer
+    let onPoolShrunk: @Sendable () -> Void
 
-    /// Creates a stopper.
-    public init(store: AppDatabase, launcher: ContainerLauncher, pool: PoolMaintainer) {
+    /// Creates a stopper; `onPoolShrunk` runs after a warm pool container is stopped.
+    public init(store: AppDatabase, launcher: ContainerLauncher, onPoolShrunk: @escaping @Sendable () -> Void = {}) {
         self.store = store
         self.launcher = launcher
-        self.pool = pool
+        self.onPoolShrunk = onPoolShrunk
     }
 
-    /// Stops container `id`; returns its final record, or nil when there is no such container.
-    /// Stopping a stopped container changes nothing.
-    public func stop(_ id: String, reason: ShutdownReason, detail: String) async throws -> ContainerRecord? {
+    /// Stops container `id` if it is in one of `allowed` (or half-stopped already); returns its
+    /// final record, or nil when there is no such container. Stopping twice changes nothing,
+    /// and a container that moved on meanwhile (say, claimed) is left alone.
+    @discardableResult
+    public func stop(_ id: String, reason: ShutdownReason, detail: String, from allowed: Set<ContainerStatus> = stoppable) async throws -> ContainerRecord? {
         guard let record = try await store.container(id) else { return nil }
-        guard record.status.isLive else { return record }
-        let live: Set<ContainerStatus> = [.creating, .warming, .ready, .assigning, .running]
-        let stopping = try await store.transition(id, from: live, to: .stopping, kind: "stopping", reason: "\(reason.rawValue): \(detail)") {
+        let stopping = try await store.transition(id, from: allowed, to: .stopping, kind: "stopping", reason: "\(reason.rawValue): \(detail)") {
             $0.shutdownReason = reason
         }
-        if let serviceId = (stopping ?? record).serviceId {
+        guard let target = stopping ?? (record.status == .stopping ? record : nil) else {
+            return try await store.container(id)
+        }
+        if let serviceId = target.serviceId {
             await launcher.removeService(serviceId)
         }
         let stopped = try await store.transition(id, from: [.stopping], to: .stopped, kind: "stopped", reason: reason.rawValue)
-        if record.isPreWarmed, ContainerStatus.pooled.contains(record.status) { pool.wakeUp() }
+        if record.isPreWarmed, ContainerStatus.pooled.contains(record.status) { onPoolShrunk() }
         if let stopped { return stopped }
         return try await store.container(id)
     }

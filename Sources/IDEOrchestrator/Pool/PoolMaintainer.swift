@@ -8,6 +8,7 @@ import ServiceLifecycle
 public actor PoolMaintainer: Service {
     private let store: AppDatabase
     private let launcher: ContainerLauncher
+    private let stopper: ContainerStopper
     private let resources: any ResourceGate
     private let target: Int
     private let concurrency: Int
@@ -28,6 +29,7 @@ public actor PoolMaintainer: Service {
     public init(store: AppDatabase, launcher: ContainerLauncher, resources: any ResourceGate, settings: Settings, logger: Logger) {
         self.store = store
         self.launcher = launcher
+        self.stopper = ContainerStopper(store: store, launcher: launcher)
         self.resources = resources
         self.target = settings.poolSize
         self.concurrency = settings.spawnConcurrency
@@ -118,9 +120,7 @@ public actor PoolMaintainer: Service {
     /// Stops a ready container unless a claim took it first.
     private func retire(_ record: ContainerRecord, reason: ShutdownReason, detail: String) async {
         do {
-            guard let stopping = try await store.transition(record.id, from: [.ready], to: .stopping, kind: "stopping", reason: "\(reason.rawValue): \(detail)", change: { $0.shutdownReason = reason }) else { return }
-            if let serviceId = stopping.serviceId { await launcher.removeService(serviceId) }
-            try await store.transition(record.id, from: [.stopping], to: .stopped, kind: "stopped", reason: reason.rawValue)
+            guard try await stopper.stop(record.id, reason: reason, detail: detail, from: [.ready])?.status == .stopped else { return }
             logger.info("Warm container retired", metadata: ["container.id": "\(record.id)", "reason": "\(reason.rawValue)"])
         } catch {
             logger.error("Retiring a warm container failed", metadata: ["container.id": "\(record.id)", "error": "\(error)"])
