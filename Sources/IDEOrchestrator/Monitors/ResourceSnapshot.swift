@@ -22,9 +22,11 @@ public struct ResourceSnapshot: Sendable, Codable, Equatable {
     /// Applies the ceilings to measured figures.
     static func evaluate(memoryPercent: Double?, cpuPercent: Double?, maxMemoryPercent: Double, maxCpuPercent: Double, nodes: [NodeResources], at: Date?) -> ResourceSnapshot {
         var reason: String?
-        if let memory = memoryPercent, memory >= maxMemoryPercent {
+        // A ceiling of 100 turns that check off: use cannot exceed it, and saturation alone
+        // (a CPU busy for a moment) is no reason to refuse a container.
+        if let memory = memoryPercent, maxMemoryPercent < 100, memory >= maxMemoryPercent {
             reason = "node memory use \(rounded(memory))% is at or above MAX_MEMORY_PERCENT \(rounded(maxMemoryPercent))%"
-        } else if let cpu = cpuPercent, cpu >= maxCpuPercent {
+        } else if let cpu = cpuPercent, maxCpuPercent < 100, cpu >= maxCpuPercent {
             reason = "node CPU use \(rounded(cpu))% is at or above MAX_CPU_PERCENT \(rounded(maxCpuPercent))%"
         }
         return ResourceSnapshot(

@@ -49,6 +49,8 @@ final class ServiceProcess: @unchecked Sendable {
             "CONTAINER_CPU_LIMIT": "0.5",
             "POOL_CHECK_INTERVAL": "1s",
             "RATE_LIMIT_PER_MINUTE": "0",
+            // The machine's own CPU load must not decide whether a test may spawn containers.
+            "MAX_CPU_PERCENT": "100",
             "LOG_LEVEL": "debug",
         ]
         env.merge(overrides) { _, new in new }
