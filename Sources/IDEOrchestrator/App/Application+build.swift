@@ -41,6 +41,7 @@ extension Orchestrator {
 public func buildRouter(_ orchestrator: Orchestrator) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ErrorMiddleware(logger: orchestrator.logger))
+    router.add(middleware: FileMiddleware(orchestrator.settings.publicDirectory, searchForIndexHtml: true, logger: orchestrator.logger))
     let system = SystemRoutes(orchestrator: orchestrator)
     system.registerPublic(on: router)
     let api = router.group("/api")

@@ -70,6 +70,8 @@ public struct Settings: Sendable {
     public var housekeepingInterval: Duration
     /// How long stopped records are kept.
     public var retention: Duration
+    /// Static files of the status page.
+    public var publicDirectory: String
     /// Traefik certresolver for real domains.
     public var traefikCertResolver: String
     /// Bucket checking against S3, when configured.
@@ -130,6 +132,7 @@ public struct Settings: Sendable {
         reconcileInterval = try env.duration(.reconcileInterval, minimum: .milliseconds(100))
         housekeepingInterval = try env.duration(.housekeepingInterval, minimum: .milliseconds(100))
         retention = .seconds(try env.integer(.retentionDays, in: 1...3650) * 86_400)
+        publicDirectory = env.string(.publicDirectory)
         traefikCertResolver = env.string(.traefikCertResolver)
         s3 = try S3Settings(env)
     }
