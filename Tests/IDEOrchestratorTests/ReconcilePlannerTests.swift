@@ -88,6 +88,15 @@ import Testing
         #expect(plan([service(for: running, failed: 2, running: true)], [running]).isEmpty)
     }
 
+    @Test func containerThatExitedForGoodIsFailedWhetherWarmOrRunning() {
+        for status in [ContainerStatus.ready, .running] {
+            let record = record("ffffffffffff000\(status == .ready ? 4 : 5)", status)
+            var observed = service(for: record, running: false)
+            observed.isDead = true
+            #expect(plan([observed], [record]) == [.fail(containerId: record.id, serviceId: record.serviceId!, detail: "its container exited and Swarm will not restart it")])
+        }
+    }
+
     @Test func restartedRunningContainerGetsItsNewAddress() {
         let running = record("ffffffffffff0003", .running, address: "10.0.0.2")
         #expect(plan([service(for: running, failed: 1, address: "10.0.0.9")], [running]) == [.updateAddress(containerId: running.id, address: "10.0.0.9")])

@@ -36,6 +36,22 @@ struct RecoveryTests {
         }
     }
 
+    @Test func warmContainerThatExitsCleanlyIsReplaced() async throws {
+        try await ServiceProcess.run(Self.settings(["PRE_WARMED_QUEUE_SIZE": "1", "HEALTH_CHECK_INTERVAL": "1h", "RECONCILE_INTERVAL": "1h"])) { service in
+            try await service.waitForReady(1)
+            let victim = try #require(try await readyIds(service).first)
+            let engine = try TestEnvironment.engine()
+            let task = try #require(try await engine.tasks(serviceID: "ide-\(victim)", desiredState: "running").first(where: \.isRunning))
+            // SIGTERM: the agent exits 0, the task is complete and on-failure will not restart it.
+            try await containerAction(try #require(task.status.containerStatus?.containerID), "kill?signal=TERM")
+            _ = try await eventually(within: .seconds(30), "the exited container to be replaced (events only: timers are off)") { () -> Bool? in
+                let detail = try await service.call("GET", "/api/containers/\(victim)")
+                let ready = try await readyIds(service)
+                return detail.json["status"] as? String == "failed" && ready.count == 1 && !ready.contains(victim) ? true : nil
+            }
+        }
+    }
+
     @Test func serviceRemovedBehindOurBackEndsTheRecord() async throws {
         try await ServiceProcess.run(Self.settings(["PRE_WARMED_QUEUE_SIZE": "1"])) { service in
             try await service.waitForReady(1)

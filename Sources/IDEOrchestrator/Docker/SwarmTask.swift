@@ -76,6 +76,11 @@ public struct SwarmTask: Codable, Sendable {
     /// Whether the task's container is up.
     public var isRunning: Bool { status.state == "running" }
 
+    /// Whether the task is running or on its way there.
+    public var isLive: Bool {
+        desiredState == "running" && !["complete", "failed", "rejected", "shutdown", "orphaned", "remove"].contains(status.state)
+    }
+
     /// Whether the task ended badly.
     public var hasFailed: Bool { ["failed", "rejected", "orphaned"].contains(status.state) }
 }

@@ -15,14 +15,18 @@ public enum ReconcilePlanner {
         public var hasRunningTask: Bool
         /// The running task's address on the IDE network, when known.
         public var runningAddress: String?
+        /// Whether every task it ever had has ended and none is starting: Swarm will not
+        /// bring it back (e.g. a clean exit under an on-failure restart policy).
+        public var isDead: Bool
 
         /// Creates an observation.
-        public init(id: String, labels: [String: String], failedTasks: Int = 0, hasRunningTask: Bool = true, runningAddress: String? = nil) {
+        public init(id: String, labels: [String: String], failedTasks: Int = 0, hasRunningTask: Bool = true, runningAddress: String? = nil, isDead: Bool = false) {
             self.id = id
             self.labels = labels
             self.failedTasks = failedTasks
             self.hasRunningTask = hasRunningTask
             self.runningAddress = runningAddress
+            self.isDead = isDead
         }
 
         /// The container id its labels claim, when it is a well-formed one of ours.
@@ -80,6 +84,9 @@ public enum ReconcilePlanner {
     private static func judge(_ record: ContainerRecord, _ service: ObservedService, restartMaxAttempts: Int) -> Action? {
         if record.status == .ready, service.failedTasks > 0 {
             return .fail(containerId: record.id, serviceId: service.id, detail: "its container died while warm")
+        }
+        if [.ready, .assigning, .running].contains(record.status), service.isDead {
+            return .fail(containerId: record.id, serviceId: service.id, detail: "its container exited and Swarm will not restart it")
         }
         if service.failedTasks > restartMaxAttempts, !service.hasRunningTask {
             return .fail(containerId: record.id, serviceId: service.id, detail: "its tasks keep failing (\(service.failedTasks) failed)")

@@ -89,7 +89,8 @@ public actor Reconciler: Service {
             if let running { address = try? await launcher.address(of: running) }
             observed.append(.init(
                 id: service.id, labels: service.spec.labels, failedTasks: serviceTasks.filter(\.hasFailed).count,
-                hasRunningTask: running != nil, runningAddress: address
+                hasRunningTask: running != nil, runningAddress: address,
+                isDead: !serviceTasks.isEmpty && !serviceTasks.contains(where: \.isLive)
             ))
         }
         return observed
@@ -138,7 +139,7 @@ public actor Reconciler: Service {
                     // Only a stream that delivers resets the backoff; one the engine keeps
                     // closing at once is retried ever more slowly.
                     delay = .milliseconds(250)
-                    if isRelevant(event) { trigger() }
+                    if isRelevant(event) { triggerNowAndAfterSettling() }
                 }
             } catch is CancellationError {
                 return
@@ -148,6 +149,18 @@ public actor Reconciler: Service {
             trigger()
             try? await Task.sleep(for: delay)
             delay = min(delay * 2, .seconds(10))
+        }
+    }
+
+    /// A container's `die` arrives before Swarm records its task as ended, so a pass right
+    /// away may see nothing wrong; passes shortly after catch the settled state.
+    private nonisolated func triggerNowAndAfterSettling() {
+        trigger()
+        Task {
+            for delay in [Duration.seconds(1), .seconds(4)] {
+                try? await Task.sleep(for: delay)
+                trigger()
+            }
         }
     }
 
