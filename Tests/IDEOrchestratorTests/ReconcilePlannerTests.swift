@@ -129,6 +129,18 @@ import Testing
         #expect(try await store.container("newstopped0001") != nil)
     }
 
+    @Test func shortIdleTimeoutsAreSweptPromptly() throws {
+        let store = try AppDatabase.inMemory()
+        func housekeeper(_ env: [String: String]) throws -> Housekeeper {
+            let settings = try Settings(environment: env.merging(["API_KEY": "k"]) { a, _ in a })
+            let launcher = ContainerLauncher(store: store, engine: FakeDockerEngine(), agent: FakeAgent(), settings: settings, logger: quietLogger())
+            return Housekeeper(store: store, stopper: ContainerStopper(store: store, launcher: launcher), settings: settings, logger: quietLogger())
+        }
+        #expect(try housekeeper(["IDLE_TIMEOUT_SECONDS": "6"]).interval == .seconds(3))
+        #expect(try housekeeper(["IDLE_TIMEOUT_SECONDS": "3600"]).interval == .seconds(30))
+        #expect(try housekeeper(["IDLE_TIMEOUT_SECONDS": "0", "HOUSEKEEPING_INTERVAL": "7s"]).interval == .seconds(7))
+    }
+
     @Test func settingsNeverPrintTheirSecrets() throws {
         let settings = try Settings(environment: [
             "API_KEY": "api-secret-1", "S3_ENDPOINT": "http://127.0.0.1:9", "S3_ACCESS_KEY_ID": "AKID", "S3_SECRET_ACCESS_KEY": "s3-secret-2",

@@ -19,8 +19,15 @@ public struct Housekeeper: Service {
         self.logger = logger
     }
 
+    /// The sweep cadence: `HOUSEKEEPING_INTERVAL`, but at least every half idle timeout, so a
+    /// short timeout is honoured promptly (a sweep is one indexed query).
+    var interval: Duration {
+        guard let idle = settings.idleTimeout else { return settings.housekeepingInterval }
+        return max(.milliseconds(100), min(settings.housekeepingInterval, idle / 2))
+    }
+
     public func run() async throws {
-        for try await _ in AsyncTimerSequence(interval: settings.housekeepingInterval, clock: .continuous).cancelOnGracefulShutdown() {
+        for try await _ in AsyncTimerSequence(interval: interval, clock: .continuous).cancelOnGracefulShutdown() {
             await sweep(now: Date())
         }
     }

@@ -50,7 +50,7 @@ extension SettingKey {
     static let idleTimeout = SettingKey("IDLE_TIMEOUT_SECONDS", "1800", "Seconds without reported activity after which a running container is stopped with reason inactivity (0 disables).")
     static let warmTTL = SettingKey("WARM_CONTAINER_TTL_SECONDS", "3600", "Seconds a warm container may wait in the pool before it is recycled (0 disables).")
     static let reconcileInterval = SettingKey("RECONCILE_INTERVAL", "30s", "How often the full store-versus-Swarm reconciliation runs besides the event-driven passes.")
-    static let housekeepingInterval = SettingKey("HOUSEKEEPING_INTERVAL", "30s", "How often idle containers are stopped and old records pruned.")
+    static let housekeepingInterval = SettingKey("HOUSEKEEPING_INTERVAL", "30s", "How often idle containers are stopped and old records pruned; at least every half IDLE_TIMEOUT_SECONDS.")
     static let retentionDays = SettingKey("RECORD_RETENTION_DAYS", "7", "Days stopped and failed container records (and their events) are kept before they are pruned.")
     static let publicDirectory = SettingKey("PUBLIC_DIR", "Public", "Folder of the status page's static files, served at /; missing means no page.")
     static let traefikCertResolver = SettingKey("TRAEFIK_CERT_RESOLVER", "letsencrypt", "Traefik certresolver for routers when DOMAIN is a real domain name.")
