@@ -97,6 +97,20 @@ import Testing
         }
     }
 
+    @Test func onlyContainersThatExitedByThemselvesAreDead() {
+        func task(_ state: String, desired: String = "shutdown") -> SwarmTask {
+            SwarmTask(id: UUID().uuidString, serviceID: "svc", nodeID: nil, desiredState: desired, status: .init(state: state), networksAttachments: nil, createdAt: nil)
+        }
+        #expect(ReconcilePlanner.isDead([task("complete")]))
+        #expect(ReconcilePlanner.isDead([task("failed"), task("failed"), task("failed"), task("failed")]))
+        // Being removed by Swarm: still running, or shut down by it.
+        #expect(!ReconcilePlanner.isDead([task("running")]))
+        #expect(!ReconcilePlanner.isDead([task("shutdown")]))
+        // Restarting after a crash.
+        #expect(!ReconcilePlanner.isDead([task("failed"), task("starting", desired: "running")]))
+        #expect(!ReconcilePlanner.isDead([]))
+    }
+
     @Test func restartedRunningContainerGetsItsNewAddress() {
         let running = record("ffffffffffff0003", .running, address: "10.0.0.2")
         #expect(plan([service(for: running, failed: 1, address: "10.0.0.9")], [running]) == [.updateAddress(containerId: running.id, address: "10.0.0.9")])

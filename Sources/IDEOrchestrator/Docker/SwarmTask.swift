@@ -76,9 +76,14 @@ public struct SwarmTask: Codable, Sendable {
     /// Whether the task's container is up.
     public var isRunning: Bool { status.state == "running" }
 
-    /// Whether the task is running or on its way there.
-    public var isLive: Bool {
-        desiredState == "running" && !["complete", "failed", "rejected", "shutdown", "orphaned", "remove"].contains(status.state)
+    /// Whether the task is over, whoever ended it.
+    public var hasEnded: Bool {
+        ["complete", "failed", "rejected", "shutdown", "orphaned", "remove"].contains(status.state)
+    }
+
+    /// Whether its container exited by itself (rather than being stopped by Swarm).
+    public var endedOnItsOwn: Bool {
+        ["complete", "failed"].contains(status.state)
     }
 
     /// Whether the task ended badly.

@@ -50,6 +50,13 @@ public enum ReconcilePlanner {
         case updateAddress(containerId: String, address: String)
     }
 
+    /// Whether a service's container is gone for good: every task has ended and one exited by
+    /// itself. A service being removed has tasks still running, then shut down by Swarm, so it
+    /// never counts as dead.
+    public static func isDead(_ tasks: [SwarmTask]) -> Bool {
+        !tasks.isEmpty && tasks.allSatisfy(\.hasEnded) && tasks.contains(where: \.endedOnItsOwn)
+    }
+
     /// Plans the corrections. `records` are the container records for every live record and
     /// every service's id; `now` and `grace` protect launches still in progress.
     public static func plan(services: [ObservedService], records: [String: ContainerRecord], restartMaxAttempts: Int, now: Date, grace: TimeInterval) -> [Action] {

@@ -90,7 +90,7 @@ public actor Reconciler: Service {
             observed.append(.init(
                 id: service.id, labels: service.spec.labels, failedTasks: serviceTasks.filter(\.hasFailed).count,
                 hasRunningTask: running != nil, runningAddress: address,
-                isDead: !serviceTasks.isEmpty && !serviceTasks.contains(where: \.isLive)
+                isDead: ReconcilePlanner.isDead(serviceTasks)
             ))
         }
         return observed
