@@ -10,16 +10,18 @@ public protocol HealthProbe: Sendable {
 /// The `HealthProbe` over HTTP.
 public struct HTTPHealthProbe: HealthProbe {
     let http: any HTTPClient
+    let agent: HTTPAgentClient
     let timeout: Duration
 
     /// Creates a probe.
     public init(http: any HTTPClient = CurlHTTPClient(), timeout: Duration) {
         self.http = http
+        self.agent = HTTPAgentClient(http: http, timeout: timeout)
         self.timeout = timeout
     }
 
     public func check(address: String) async -> [String: Bool] {
-        async let agent = answers(address, port: 3000, path: "/health") { $0 == 200 }
+        async let agent = agent.isHealthy(address: address)
         async let code = answers(address, port: 8080, path: "/") { $0 < 500 }
         async let vnc = answers(address, port: 6080, path: "/") { $0 < 500 }
         async let web = answers(address, port: 3000, path: "/") { $0 < 500 }

@@ -106,10 +106,7 @@ public actor Reconciler: Service {
                 $0.shutdownReason = $0.shutdownReason ?? reason
             }
         case .fail(let id, let serviceId, let detail):
-            try await store.transition(id, from: [.creating, .warming, .ready, .assigning, .running], to: .failed, kind: "failed", reason: detail) {
-                $0.shutdownReason = .failed
-            }
-            await launcher.removeService(serviceId)
+            await launcher.discard(id, serviceId: serviceId, reason: detail)
         case .updateAddress(let id, let address):
             try await store.update(id, event: (kind: "address_changed", reason: "task restarted at \(address)")) { $0.taskAddress = address }
         case .adopt(let serviceId, let id):

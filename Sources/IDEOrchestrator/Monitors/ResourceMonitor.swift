@@ -44,7 +44,7 @@ public final class ResourceMonitor: ResourceGate, Service {
         let memory = HostResources.read("/proc/meminfo").flatMap(HostResources.memoryPercent)
         let times = HostResources.read("/proc/stat").flatMap(HostResources.cpuTimes)
         let nodes = await nodeResources()
-        let snapshot = state.withLock { state in
+        let (snapshot, wasAllowed) = state.withLock { state in
             var cpu: Double?
             if let times, let last = state.lastCPU, times.total > last.total {
                 cpu = (times.busy - last.busy) / (times.total - last.total) * 100
@@ -54,11 +54,17 @@ public final class ResourceMonitor: ResourceGate, Service {
                 memoryPercent: memory, cpuPercent: cpu, maxMemoryPercent: maxMemoryPercent,
                 maxCpuPercent: maxCpuPercent, nodes: nodes, at: Date()
             )
+            let wasAllowed = state.latest?.spawnAllowed ?? true
             state.latest = snapshot
-            return snapshot
+            return (snapshot, wasAllowed)
         }
-        if let reason = snapshot.reason {
-            logger.notice("Spawning paused by resources", metadata: ["reason": "\(reason)"])
+        // Said once when the verdict changes, not on every sample.
+        if snapshot.spawnAllowed != wasAllowed {
+            if let reason = snapshot.reason {
+                logger.notice("Spawning paused by resources", metadata: ["reason": "\(reason)"])
+            } else {
+                logger.notice("Spawning allowed again")
+            }
         }
         return snapshot
     }

@@ -119,7 +119,7 @@ public struct ContainerLauncher: Sendable {
     /// Removes a container's service (if any) and records it as failed.
     public func discard(_ id: String, serviceId: String?, reason: String) async {
         logger.warning("Container discarded", metadata: ["container.id": "\(id)", "reason": "\(reason)"])
-        let record = try? await store.transition(id, from: [.creating, .warming, .ready, .assigning], to: .failed, kind: "failed", reason: reason) {
+        let record = try? await store.transition(id, from: ContainerStopper.stoppable, to: .failed, kind: "failed", reason: reason) {
             $0.shutdownReason = .failed
         }
         if let serviceId = serviceId ?? record?.serviceId {
