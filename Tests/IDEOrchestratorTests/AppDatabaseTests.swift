@@ -155,13 +155,19 @@ import Testing
 
     // MARK: - Claims
 
-    @Test func claimReadyTakesTheOldestReadyPoolContainerAndMarksItAssigning() async throws {
+    static let epoch = Epoch(id: "epoch-tests")
+
+    static func intent(_ bucket: String = "bucket-a", userId: String? = nil, epoch: Epoch = epoch) -> ClaimIntent {
+        ClaimIntent(bucket: bucket, region: "us-east-1", userId: userId, activityTokenHash: "hash", activityTracked: false, epoch: epoch)
+    }
+
+    @Test func claimTakesTheOldestReadyContainerAndMarksItAssigning() async throws {
         let store = try AppDatabase.inMemory()
         try await Self.insertReady(store, 1, readyAt: 300)
         let oldest = try await Self.insertReady(store, 2, readyAt: 100)
         try await Self.insertReady(store, 3, readyAt: 200)
 
-        let claimed = try #require(try await store.claimReady(at: Self.at(500)))
+        let claimed = try #require(try await store.claim(Self.intent(), at: Self.at(500)))
         #expect(claimed.id == oldest.id)
         #expect(claimed.status == .assigning)
         #expect(try await store.container(oldest.id)?.status == .assigning)
@@ -171,24 +177,85 @@ import Testing
         #expect(event.fromStatus == .ready)
         #expect(event.toStatus == .assigning)
 
-        #expect(try await store.claimReady()?.id == Self.id(3))
-        #expect(try await store.claimReady()?.id == Self.id(1))
-        #expect(try await store.claimReady() == nil)
+        #expect(try await store.claim(Self.intent())?.id == Self.id(3))
+        #expect(try await store.claim(Self.intent())?.id == Self.id(1))
+        #expect(try await store.claim(Self.intent()) == nil)
     }
 
-    @Test func claimReadyNeverTakesAColdStart() async throws {
+    /// Issue 7, item 2: the bucket, user, claim time and owner are committed with the claim,
+    /// before the agent is called, so a crash after the agent accepted leaves them on record.
+    @Test func claimCommitsItsIntentBeforeTheAgentIsCalled() async throws {
+        let store = try AppDatabase.inMemory()
+        let ready = try await Self.insertReady(store, 1, readyAt: 1)
+        _ = try #require(try await store.claim(Self.intent("bucket-x", userId: "user-9"), at: Self.at(50)))
+        let stored = try #require(try await store.container(ready.id))
+        #expect(stored.status == .assigning)
+        #expect(stored.s3Bucket == "bucket-x")
+        #expect(stored.userId == "user-9")
+        #expect(stored.assignedAt == Self.at(50))
+        #expect(stored.ownerEpoch == Self.epoch.id)
+        #expect(stored.statusSince == Self.at(50))
+        #expect(try await store.liveAssignments(bucket: "bucket-x").map(\.id) == [ready.id])
+    }
+
+    /// A cold start that lost its race joins the pool: any ready container can be claimed.
+    @Test func claimTakesAColdStartThatIsReady() async throws {
         let store = try AppDatabase.inMemory()
         let cold = try await Self.insertReady(store, 1, pooled: false, readyAt: 1)
-        #expect(try await store.claimReady() == nil)
-        #expect(try await store.container(cold.id)?.status == .ready)
+        #expect(try await store.claim(Self.intent())?.id == cold.id)
     }
 
-    @Test func claimReadyIgnoresContainersThatAreNotReady() async throws {
+    @Test func claimSkipsSuspectContainers() async throws {
+        let store = try AppDatabase.inMemory()
+        let suspect = try await Self.insertReady(store, 1, readyAt: 1)
+        try await store.update(suspect.id) { $0.healthStatus = "unhealthy" }
+        #expect(try await store.claim(Self.intent()) == nil)
+    }
+
+    @Test func releasePutsAClaimBackWithoutItsIntentOnlyForItsOwner() async throws {
+        let store = try AppDatabase.inMemory()
+        let ready = try await Self.insertReady(store, 1, readyAt: 1)
+        _ = try #require(try await store.claim(Self.intent()))
+        #expect(try await store.release(ready.id, epoch: Epoch(id: "someone-else"), reason: "test") == nil)
+        let released = try #require(try await store.release(ready.id, epoch: Self.epoch, reason: "test"))
+        #expect(released.status == .ready)
+        #expect(released.s3Bucket == nil)
+        #expect(released.activityTokenHash == nil)
+        #expect(released.healthStatus == "unhealthy")
+    }
+
+    /// Issue 7, item 1: a transition decided on an old observation changes nothing.
+    @Test func transitionIsACompareAndSetOnTheObservedStatusAndCondition() async throws {
+        let store = try AppDatabase.inMemory()
+        let ready = try await Self.insertReady(store, 1, readyAt: 1)
+        _ = try #require(try await store.claim(Self.intent()))
+        // A pass that saw it ready now tries to fail it: nothing happens.
+        #expect(try await store.transition(ready.id, from: [.ready], to: .failed, kind: "failed") == nil)
+        #expect(try await store.container(ready.id)?.status == .assigning)
+        #expect(try await store.transition(ready.id, from: [.assigning], to: .running, kind: "assigned", when: .matching { $0.ownerEpoch == "other" }) == nil)
+        #expect(try await store.transition(ready.id, from: [.assigning], to: .running, kind: "assigned", when: .matching { $0.ownerEpoch == Self.epoch.id })?.status == .running)
+    }
+
+    @Test func healthResultsApplyOnlyToTheObservedStatus() async throws {
+        let store = try AppDatabase.inMemory()
+        let a = try await Self.insertReady(store, 1, readyAt: 1)
+        let b = try await Self.insertReady(store, 2, readyAt: 2)
+        _ = try await store.claim(Self.intent()) // takes a
+        let updated = try await store.recordHealth([
+            HealthResult(id: a.id, observedStatus: .ready, ports: ["agent": false]),
+            HealthResult(id: b.id, observedStatus: .ready, ports: ["agent": false]),
+        ], at: Self.at(9))
+        #expect(updated.map(\.id) == [b.id])
+        #expect(try await store.container(a.id)?.consecutiveHealthFailures == 0)
+        #expect(try await store.container(b.id)?.consecutiveHealthFailures == 1)
+    }
+
+    @Test func claimIgnoresContainersThatAreNotReady() async throws {
         let store = try AppDatabase.inMemory()
         for (n, status) in [ContainerStatus.creating, .warming, .assigning, .running, .stopping, .stopped, .failed].enumerated() {
             try await Self.insert(store, n, status: status)
         }
-        #expect(try await store.claimReady() == nil)
+        #expect(try await store.claim(Self.intent()) == nil)
     }
 
     @Test func concurrentClaimsNeverShareAContainer() async throws {
@@ -197,7 +264,7 @@ import Testing
             for n in 0..<10 { try await Self.insertReady(store, n, readyAt: n) }
 
             let results = try await withThrowingTaskGroup(of: ContainerRecord?.self) { group in
-                for _ in 0..<50 { group.addTask { try await store.claimReady() } }
+                for n in 0..<50 { group.addTask { try await store.claim(Self.intent("bucket-\(n)")) } }
                 var results: [ContainerRecord?] = []
                 for try await result in group { results.append(result) }
                 return results
@@ -217,7 +284,7 @@ import Testing
 
     // MARK: - Reads
 
-    @Test func poolCountsSplitPoolFromColdStartsAndSkipEndedContainers() async throws {
+    @Test func poolCountsSplitLaunchesByOriginCountEveryReadyAndSkipEndedContainers() async throws {
         let store = try AppDatabase.inMemory()
         try await Self.insert(store, 1, status: .creating)
         try await Self.insert(store, 2, status: .warming)
@@ -230,13 +297,14 @@ import Testing
         try await Self.insert(store, 9, status: .running, pooled: false)
         try await Self.insert(store, 10, status: .creating, pooled: false)
         try await Self.insert(store, 11, status: .warming, pooled: false)
+        try await Self.insert(store, 15, status: .ready, pooled: false)
         try await Self.insert(store, 12, status: .stopping)
         try await Self.insert(store, 13, status: .stopped)
         try await Self.insert(store, 14, status: .failed)
 
         let counts = try await store.poolCounts()
-        #expect(counts == PoolCounts(creating: 1, warming: 2, ready: 3, assigned: 3, coldStarting: 2, stopping: 1))
-        #expect(counts.pooled == 6)
+        #expect(counts == PoolCounts(creating: 1, warming: 2, ready: 4, assigned: 3, coldStarting: 2, stopping: 1))
+        #expect(counts.pooled == 7)
     }
 
     @Test func emptyStoreCountsNothing() async throws {
@@ -274,31 +342,17 @@ import Testing
         #expect(try await store.containers(status: .ready, limit: 50, offset: 0).total == 0)
     }
 
-    @Test func activeAssignmentFindsTheLiveContainerOfABucket() async throws {
+    @Test func liveAssignmentsListEveryAssignedHolderOfABucketNewestFirst() async throws {
         let store = try AppDatabase.inMemory()
-        let live = try await Self.insert(store, 1, status: .running, bucket: "bucket-a", userId: "user-1")
+        let older = try await Self.insert(store, 1, status: .running, bucket: "bucket-a", userId: "user-1", assignedAt: Self.at(100))
         try await Self.insert(store, 2, status: .stopped)
         try await Self.insert(store, 3, status: .running, bucket: "bucket-b", userId: "user-2")
+        let newer = try await Self.insert(store, 4, status: .running, bucket: "bucket-a", assignedAt: Self.at(200))
+        let stopped = try await Self.insert(store, 5, status: .running, bucket: "bucket-a")
+        _ = try await store.transition(stopped.id, from: [.running], to: .stopping, kind: "stopping")
 
-        #expect(try await store.activeAssignment(bucket: "bucket-a", userId: nil)?.id == live.id)
-        #expect(try await store.activeAssignment(bucket: "bucket-a", userId: "user-1")?.id == live.id)
-        #expect(try await store.activeAssignment(bucket: "bucket-a", userId: "user-2") == nil)
-        #expect(try await store.activeAssignment(bucket: "bucket-c", userId: nil) == nil)
-    }
-
-    @Test func activeAssignmentIgnoresStoppedContainers() async throws {
-        let store = try AppDatabase.inMemory()
-        let running = try await Self.insert(store, 1, status: .running, bucket: "bucket-a")
-        _ = try await store.transition(running.id, from: [.running], to: .stopping, kind: "stopping")
-        _ = try await store.transition(running.id, from: [.stopping], to: .stopped, kind: "stopped")
-        #expect(try await store.activeAssignment(bucket: "bucket-a", userId: nil) == nil)
-    }
-
-    @Test func activeAssignmentPrefersTheMostRecentlyAssigned() async throws {
-        let store = try AppDatabase.inMemory()
-        try await Self.insert(store, 1, status: .running, bucket: "bucket-a", assignedAt: Self.at(100))
-        let newer = try await Self.insert(store, 2, status: .running, bucket: "bucket-a", assignedAt: Self.at(200))
-        #expect(try await store.activeAssignment(bucket: "bucket-a", userId: nil)?.id == newer.id)
+        #expect(try await store.liveAssignments(bucket: "bucket-a").map(\.id) == [newer.id, older.id])
+        #expect(try await store.liveAssignments(bucket: "bucket-c").isEmpty)
     }
 
     // MARK: - File

@@ -75,18 +75,79 @@ final class FakeDockerEngine: DockerEngine, Sendable {
     }
 }
 
-/// An agent that is always healthy and accepts every assignment, remembering them.
+/// An agent per address that accepts every assignment by default and remembers them; a
+/// test can make an address refuse, answer `already_assigned`, time out after taking the
+/// assignment, be unreachable, or report activity and assignments of its own.
 final class FakeAgent: AgentClient, Sendable {
-    private let received = Mutex<[(address: String, assignment: AgentAssignment)]>([])
+    /// What the agent at an address does with an assignment.
+    enum Behaviour: Sendable {
+        case accept, refuse, alreadyAssigned, unreachable
+        /// Takes the assignment, then gives no answer (a timeout after the request arrived).
+        case acceptSilently
+        /// Waits for `release` before accepting.
+        case hang
+    }
+
+    private struct State {
+        var received: [(address: String, assignment: AgentAssignment)] = []
+        var behaviours: [String: Behaviour] = [:]
+        var held: [String: String] = [:]
+        var activity: [String: Date] = [:]
+        var legacy: Set<String> = []
+        var down: Set<String> = []
+        var hanging: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
 
     /// The assignments received, in order.
-    var assignments: [(address: String, assignment: AgentAssignment)] { received.withLock { $0 } }
+    var assignments: [(address: String, assignment: AgentAssignment)] { state.withLock { $0.received } }
 
-    func isHealthy(address: String) async -> Bool { true }
+    /// Sets what the agent at `address` does with assignments.
+    func set(_ behaviour: Behaviour, at address: String) { state.withLock { $0.behaviours[address] = behaviour } }
+    /// Makes the agent at `address` hold `bucket` (nil: free), as if assigned behind our back.
+    func hold(_ bucket: String?, at address: String) { state.withLock { $0.held[address] = bucket } }
+    /// Makes the agent at `address` report user activity at `date`.
+    func reportActivity(_ date: Date, at address: String) { state.withLock { $0.activity[address] = date } }
+    /// Makes the agent at `address` answer health like a legacy agent: no assignment fields.
+    func makeLegacy(_ address: String) { state.withLock { _ = $0.legacy.insert(address) } }
+    /// Makes the agent at `address` stop answering health checks (or answer again).
+    func setDown(_ down: Bool, at address: String) { state.withLock { if down { $0.down.insert(address) } else { $0.down.remove(address) } } }
+    /// Lets every hanging assignment go on.
+    func releaseHanging() { for waiter in state.withLock({ state in defer { state.hanging = [] }; return state.hanging }) { waiter.resume() } }
+    /// How many assignments are hanging.
+    var hangingCount: Int { state.withLock { $0.hanging.count } }
 
-    func assign(address: String, assignment: AgentAssignment) async throws -> AgentAssignmentOutcome {
-        received.withLock { $0.append((address, assignment)) }
-        return .assigned
+    func health(address: String) async -> AgentHealth? {
+        state.withLock { state in
+            if state.down.contains(address) { return nil }
+            if state.legacy.contains(address) { return AgentHealth() }
+            let bucket = state.held[address] ?? nil
+            return AgentHealth(assigned: bucket != nil, bucket: bucket, lastActivityAt: state.activity[address])
+        }
+    }
+
+    func assign(address: String, assignment: AgentAssignment) async throws(AgentError) {
+        let behaviour = state.withLock { state in
+            state.received.append((address, assignment))
+            return state.behaviours[address] ?? .accept
+        }
+        switch behaviour {
+        case .accept:
+            state.withLock { $0.held[address] = assignment.bucket }
+        case .refuse:
+            throw AgentError(.refused, status: 400, "refused by the fake")
+        case .alreadyAssigned:
+            throw AgentError(.alreadyAssigned, status: 409, "the fake already holds an assignment")
+        case .unreachable:
+            throw AgentError(.unreachable, "connection refused by the fake")
+        case .acceptSilently:
+            state.withLock { $0.held[address] = assignment.bucket }
+            throw AgentError(.noAnswer, "the fake timed out after taking the assignment")
+        case .hang:
+            await withCheckedContinuation { continuation in state.withLock { $0.hanging.append(continuation) } }
+            state.withLock { $0.held[address] = assignment.bucket }
+        }
     }
 }
 

@@ -14,8 +14,11 @@ import Testing
         return record
     }
 
-    func service(for record: ContainerRecord, failed: Int = 0, running: Bool = true, address: String? = "10.0.0.2") -> ReconcilePlanner.ObservedService {
-        .init(id: record.serviceId!, labels: [ServiceBlueprint.managedLabel: "true", ServiceBlueprint.idLabel: record.id], failedTasks: failed, hasRunningTask: running, runningAddress: address)
+    func service(for record: ContainerRecord, failed: Int = 0, running: Bool = true, address: String? = "10.0.0.2", taskId: String? = nil, ended: Set<String> = []) -> ReconcilePlanner.ObservedService {
+        .init(
+            id: record.serviceId!, labels: [ServiceBlueprint.managedLabel: "true", ServiceBlueprint.idLabel: record.id], failedTasks: failed,
+            hasRunningTask: running, runningAddress: running ? address : nil, runningTaskId: running ? (taskId ?? record.taskId) : nil, endedTaskIds: ended
+        )
     }
 
     func plan(_ services: [ReconcilePlanner.ObservedService], _ records: [ContainerRecord]) -> [ReconcilePlanner.Action] {
@@ -28,10 +31,12 @@ import Testing
         #expect(plan([service(for: ready), service(for: running)], [ready, running]).isEmpty)
     }
 
-    @Test func serviceWithoutRecordIsAdoptedWhenLabelsNameAnId() {
+    @Test func serviceWithoutRecordIsAdoptedOnceItRunsWhenLabelsNameAnId() {
         let id = "bbbbbbbbbbbb0001"
-        let orphan = ReconcilePlanner.ObservedService(id: "svc-x", labels: [ServiceBlueprint.managedLabel: "true", ServiceBlueprint.idLabel: id])
-        #expect(plan([orphan], []) == [.adopt(serviceId: "svc-x", containerId: id)])
+        let orphan = ReconcilePlanner.ObservedService(id: "svc-x", labels: [ServiceBlueprint.managedLabel: "true", ServiceBlueprint.idLabel: id], runningAddress: "10.0.0.7", runningTaskId: "task-1")
+        #expect(plan([orphan], []) == [.adopt(serviceId: "svc-x", containerId: id, address: "10.0.0.7", taskId: "task-1", pooled: true)])
+        let starting = ReconcilePlanner.ObservedService(id: "svc-x", labels: orphan.labels, hasRunningTask: false)
+        #expect(plan([starting], []).isEmpty, "adoption waits for a running task whose agent can be asked")
     }
 
     @Test(arguments: [
@@ -55,12 +60,12 @@ import Testing
 
     @Test func runningRecordWhoseServiceIsGoneStopsWithReason() {
         let running = record("dddddddddddd0001", .running)
-        #expect(plan([], [running]) == [.markGone(containerId: running.id, status: .stopped, reason: .serviceRemoved, detail: "its Swarm service is gone")])
+        #expect(plan([], [running]) == [.markGone(containerId: running.id, observed: .running, status: .stopped, reason: .serviceRemoved, detail: "its Swarm service is gone")])
     }
 
     @Test func warmRecordWhoseServiceIsGoneFails() {
         let ready = record("dddddddddddd0002", .ready)
-        guard case .markGone(_, let status, _, _) = plan([], [ready]).first else {
+        guard case .markGone(_, _, let status, _, _) = plan([], [ready]).first else {
             Issue.record("expected markGone")
             return
         }
@@ -76,7 +81,7 @@ import Testing
 
     @Test func warmContainerThatDiedIsFailed() {
         let ready = record("ffffffffffff0001", .ready)
-        #expect(plan([service(for: ready, failed: 1)], [ready]) == [.fail(containerId: ready.id, serviceId: ready.serviceId!, detail: "its container died while warm")])
+        #expect(plan([service(for: ready, failed: 1)], [ready]) == [.fail(containerId: ready.id, serviceId: ready.serviceId!, observed: .ready, detail: "its container died while warm")])
     }
 
     @Test func runningServiceWhoseTasksKeepFailingIsFailed() {
@@ -93,7 +98,7 @@ import Testing
             let record = record("ffffffffffff000\(status == .ready ? 4 : 5)", status)
             var observed = service(for: record, running: false)
             observed.isDead = true
-            #expect(plan([observed], [record]) == [.fail(containerId: record.id, serviceId: record.serviceId!, detail: "its container exited and Swarm will not restart it")])
+            #expect(plan([observed], [record]) == [.fail(containerId: record.id, serviceId: record.serviceId!, observed: status, detail: "its container exited and Swarm will not restart it")])
         }
     }
 
@@ -111,9 +116,30 @@ import Testing
         #expect(!ReconcilePlanner.isDead([]))
     }
 
-    @Test func restartedRunningContainerGetsItsNewAddress() {
-        let running = record("ffffffffffff0003", .running, address: "10.0.0.2")
-        #expect(plan([service(for: running, failed: 1, address: "10.0.0.9")], [running]) == [.updateAddress(containerId: running.id, address: "10.0.0.9")])
+    /// Issue 7, item 5: a restarted container is a new, empty one; the user's session ended.
+    @Test func assignedContainerWhoseTaskChangedIsEndedAsRestarted() {
+        for status in [ContainerStatus.running, .assigning] {
+            var assigned = record("ffffffffffff0003", status, address: "10.0.0.2")
+            assigned.taskId = "task-old"
+            // The old task ended and the new one is not running yet ...
+            guard case .endRestarted(let id, let observed, _) = plan([service(for: assigned, running: false, ended: ["task-old"])], [assigned]).first else {
+                Issue.record("expected endRestarted while the new task starts")
+                return
+            }
+            #expect(id == assigned.id && observed == status)
+            // ... or already runs, even at the same address.
+            guard case .endRestarted = plan([service(for: assigned, taskId: "task-new", ended: ["task-old"])], [assigned]).first else {
+                Issue.record("expected endRestarted once the new task runs")
+                return
+            }
+            #expect(plan([service(for: assigned)], [assigned]).isEmpty, "the same task still running is fine")
+        }
+        // Records from before task ids were kept: a new address means a new task.
+        let legacy = record("ffffffffffff0006", .running, address: "10.0.0.2")
+        guard case .endRestarted = plan([service(for: legacy, failed: 1, address: "10.0.0.9")], [legacy]).first else {
+            Issue.record("expected endRestarted for a moved legacy record")
+            return
+        }
     }
 
     @Test func retirementKeepsTheTargetWhileReplacingStaleOnes() {
@@ -148,7 +174,7 @@ import Testing
         func housekeeper(_ env: [String: String]) throws -> Housekeeper {
             let settings = try Settings(environment: env.merging(["API_KEY": "k"]) { a, _ in a })
             let launcher = ContainerLauncher(store: store, engine: FakeDockerEngine(), agent: FakeAgent(), settings: settings, logger: quietLogger())
-            return Housekeeper(store: store, stopper: ContainerStopper(store: store, launcher: launcher), settings: settings, logger: quietLogger())
+            return Housekeeper(store: store, stopper: ContainerStopper(store: store, launcher: launcher, epoch: Epoch()), settings: settings, logger: quietLogger())
         }
         #expect(try housekeeper(["IDLE_TIMEOUT_SECONDS": "6"]).interval == .seconds(3))
         #expect(try housekeeper(["IDLE_TIMEOUT_SECONDS": "3600"]).interval == .seconds(30))

@@ -9,7 +9,7 @@ import Testing
         let settings = try testSettings(["RECONCILE_INTERVAL": "1h", "PRE_WARMED_QUEUE_SIZE": "0"])
         let store = try AppDatabase.inMemory()
         let orchestrator = Orchestrator.make(settings: settings, store: store, engine: engine, agent: FakeAgent(), resources: FixedResourceGate.allowing, logger: quietLogger())
-        let reconciler = Reconciler(store: store, engine: engine, launcher: orchestrator.launcher, pool: orchestrator.pool, settings: settings, logger: quietLogger())
+        let reconciler = Reconciler(orchestrator)
         let running = Task { try await reconciler.run() }
         defer { running.cancel() }
 

@@ -6,9 +6,12 @@
  *   :8080  (code)  any GET/HEAD -> 200 {"service":"code","path":"<path>"}
  *   :6080  (vnc)   any GET/HEAD -> 200 {"service":"vnc","path":"<path>"}
  *   :3000  (web + agent)
- *          GET  /health            -> 200 {"status":"ok"}
+ *          GET  /health            -> 200 {"status":"ok","assigned":bool,"bucket":..,"lastActivityAt":..}
  *          POST /assign-s3-bucket  -> see docs/agent-contract.md
  *          GET  /assignment        -> dev-only readback of the accepted body
+ *          POST /dev/assign-delay/<ms> -> dev-only: hold the answer to every later
+ *                                     accepted assignment for <ms> (tests of crashes
+ *                                     while an assignment is in flight)
  *          any other GET/HEAD      -> 200 {"service":"web","path":"<path>"}
  *
  * Design: one thread, one poll() loop, non-blocking sockets, HTTP/1.1 with
@@ -49,7 +52,8 @@
 #define ASSIGNMENT_FILE  "/tmp/assignment.json"
 
 enum { PORT_CODE = 8080, PORT_VNC = 6080, PORT_WEB = 3000 };
-enum { ST_FREE = 0, ST_READING, ST_WRITING, ST_DRAINING };
+/* ST_HOLDING: a response is ready but held until deadline_ms (dev assign delay). */
+enum { ST_FREE = 0, ST_READING, ST_WRITING, ST_DRAINING, ST_HOLDING };
 
 struct conn {
     int fd;
@@ -63,6 +67,8 @@ struct conn {
     char *out;           /* response bytes */
     size_t out_len, out_off;
     int64_t deadline_ms;
+    int64_t hold_ms;     /* > 0: hold the next response this long */
+    int is_probe;        /* X-IDE-Health-Probe: the orchestrator, not the user */
 };
 
 static volatile sig_atomic_t g_stop = 0;
@@ -74,6 +80,8 @@ static char *g_bucket = NULL;      /* decoded bucket name */
 static size_t g_bucket_len = 0;
 static char *g_request = NULL;     /* raw accepted JSON body, verbatim */
 static size_t g_request_len = 0;
+static time_t g_last_activity = 0; /* wall clock of the user's last request, 0: none */
+static int64_t g_assign_delay_ms = 0;
 
 /* ------------------------------------------------------------------ util */
 
@@ -399,6 +407,11 @@ static void respond(struct conn *c, int code, const char *allow, struct sbuf *bo
     c->out = r.p;
     c->out_len = r.len;
     c->out_off = 0;
+    if (c->hold_ms > 0) {
+        c->state = ST_HOLDING;
+        c->deadline_ms = now_ms() + c->hold_ms;
+        return;
+    }
     c->state = ST_WRITING;
     c->deadline_ms = now_ms() + WRITE_TIMEOUT_MS;
     conn_flush(c);
@@ -480,7 +493,9 @@ static void handle_assign(struct conn *c, const char *body, size_t n) {
         g_bucket = bucket.p;
         g_bucket_len = bucket.len;
         save_assignment_file(body, n);
+        g_last_activity = time(NULL);
         logmsg("ide-agent: assigned bucket (%zu bytes of request)", n);
+        c->hold_ms = g_assign_delay_ms;
         bucket_reply(c, 200, "success", g_bucket, g_bucket_len);
         return;
     }
@@ -491,6 +506,40 @@ static void handle_assign(struct conn *c, const char *body, size_t n) {
     }
     free(bucket.p);
     respond_error(c, 409, "already assigned to another bucket");
+}
+
+/* GET /health: ready, and what this container holds (docs/agent-contract.md). */
+static void handle_health(struct conn *c, int head_only) {
+    struct sbuf b = {0};
+    sb_str(&b, "{\"status\":\"ok\",\"assigned\":");
+    if (g_bucket == NULL) {
+        sb_str(&b, "false,\"bucket\":null,\"lastActivityAt\":null}");
+    } else {
+        sb_str(&b, "true,\"bucket\":\"");
+        sb_json_escaped(&b, g_bucket, g_bucket_len);
+        sb_str(&b, "\",\"lastActivityAt\":");
+        struct tm tm;
+        char when[32];
+        if (g_last_activity && gmtime_r(&g_last_activity, &tm) && strftime(when, sizeof when, "\"%Y-%m-%dT%H:%M:%SZ\"", &tm)) sb_str(&b, when);
+        else sb_str(&b, "null");
+        sb_str(&b, "}");
+    }
+    if (b.oom) { free(b.p); conn_close(c); return; }
+    respond(c, 200, NULL, &b, head_only);
+    free(b.p);
+}
+
+/* POST /dev/assign-delay/<ms>: dev-only, holds later assignment answers. */
+static void handle_assign_delay(struct conn *c, const char *digits, size_t n) {
+    int64_t ms = 0;
+    if (n == 0 || n > 6) { respond_error(c, 400, "give the delay in milliseconds (at most 6 digits)"); return; }
+    for (size_t i = 0; i < n; i++) {
+        if (digits[i] < '0' || digits[i] > '9') { respond_error(c, 400, "the delay must be digits"); return; }
+        ms = ms * 10 + (digits[i] - '0');
+    }
+    g_assign_delay_ms = ms;
+    logmsg("ide-agent: assignment answers held for %lld ms", (long long)ms);
+    respond_str(c, 200, NULL, "{\"status\":\"ok\"}", 0);
 }
 
 static void handle_assignment_readback(struct conn *c, int head_only) {
@@ -524,17 +573,23 @@ static void dispatch(struct conn *c, const char *method, size_t mlen,
 
     if (c->port == PORT_CODE || c->port == PORT_VNC) {
         if (!is_get && !is_head) { respond_error(c, 405, "method not allowed"); return; }
+        if (g_bucket != NULL && !c->is_probe) g_last_activity = time(NULL); /* the user's own traffic */
         respond_service(c, c->port == PORT_CODE ? "code" : "vnc", path, plen, is_head);
         return;
     }
     /* PORT_WEB */
     if (is_post) {
         if (path_is(path, plen, "/assign-s3-bucket")) { handle_assign(c, body, blen); return; }
+        static const char delay[] = "/dev/assign-delay/";
+        if (plen > sizeof delay - 1 && memcmp(path, delay, sizeof delay - 1) == 0) {
+            handle_assign_delay(c, path + sizeof delay - 1, plen - (sizeof delay - 1));
+            return;
+        }
         respond_error(c, 405, "method not allowed");
         return;
     }
     if (!is_get && !is_head) { respond_error(c, 405, "method not allowed"); return; }
-    if (path_is(path, plen, "/health")) { respond_str(c, 200, NULL, "{\"status\":\"ok\"}", is_head); return; }
+    if (path_is(path, plen, "/health")) { handle_health(c, is_head); return; }
     if (path_is(path, plen, "/assignment")) { handle_assignment_readback(c, is_head); return; }
     respond_service(c, "web", path, plen, is_head);
 }
@@ -588,6 +643,8 @@ static int parse_headers(struct conn *c, int *expect_continue) {
             if (have_len && val != clen) return 400;
             have_len = 1;
             clen = val;
+        } else if (nlen == 18 && strncasecmp(p, "x-ide-health-probe", 18) == 0) {
+            c->is_probe = 1;
         } else if (nlen == 17 && strncasecmp(p, "transfer-encoding", 17) == 0) {
             return 411;
         } else if (nlen == 6 && strncasecmp(p, "expect", 6) == 0) {
@@ -826,7 +883,7 @@ int main(void) {
             struct conn *c = &g_conns[i];
             if (c->state == ST_FREE) continue;
             pfds[n].fd = c->fd;
-            pfds[n].events = c->state == ST_WRITING ? POLLOUT : POLLIN;
+            pfds[n].events = c->state == ST_WRITING ? POLLOUT : c->state == ST_HOLDING ? 0 : POLLIN;
             pfds[n].revents = 0;
             map[n++] = i;
             if (c->deadline_ms < next) next = c->deadline_ms;
@@ -852,6 +909,8 @@ int main(void) {
                     else conn_flush(c);
                 } else if (c->state == ST_DRAINING) {
                     conn_drain(c);
+                } else if (c->state == ST_HOLDING) {
+                    if (pfds[k].revents & (POLLERR | POLLNVAL)) conn_close(c);
                 }
             }
         }
@@ -860,6 +919,13 @@ int main(void) {
         for (int i = 0; i < MAX_CONNS; i++) {
             struct conn *c = &g_conns[i];
             if (c->state == ST_FREE || c->deadline_ms > now) continue;
+            if (c->state == ST_HOLDING) {
+                c->hold_ms = 0;
+                c->state = ST_WRITING;
+                c->deadline_ms = now + WRITE_TIMEOUT_MS;
+                conn_flush(c);
+                continue;
+            }
             if (c->state == ST_READING && c->in_len > 0) respond_error(c, 408, "request timeout");
             else conn_close(c);
             /* A 408 gets its own short write deadline; if it cannot be sent

@@ -33,6 +33,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     static func notFound(_ path: String) -> APIError { .init("NOT_FOUND", .notFound, "No route for \(path.prefix(200))") }
     static func rateLimited(retryAfter: Int) -> APIError { .init("RATE_LIMITED", .tooManyRequests, "Too many requests for this API key; retry after \(retryAfter) s", retryAfter: retryAfter) }
     static func resourceLimit(_ reason: String) -> APIError { .init("RESOURCE_LIMIT_EXCEEDED", .serviceUnavailable, "No container is ready and none may be created now: \(reason)", retryAfter: 30) }
+    static func bucketInUse(_ reason: String) -> APIError { .init("BUCKET_IN_USE", .conflict, "The bucket cannot be assigned now: \(reason)", retryAfter: 5) }
     static func startFailed(_ message: String) -> APIError { .init("CONTAINER_START_FAILED", .serviceUnavailable, message, retryAfter: 10) }
     static func engineUnavailable(_ message: String) -> APIError { .init("ENGINE_UNAVAILABLE", .serviceUnavailable, message, retryAfter: 10) }
     static let internalError = APIError("INTERNAL_ERROR", .internalServerError, "An internal error occurred")

@@ -16,7 +16,10 @@ struct ActivityRoutes {
         let record = try await authenticate(request, context: context)
         guard record.status == .running else { throw APIError.notRunning(record.id) }
         let now = Date()
-        try await orchestrator.store.update(record.id) { $0.lastActivityAt = now }
+        guard try await orchestrator.store.update(record.id, in: [.running], change: {
+            $0.lastActivityAt = now
+            $0.activityTracked = true
+        }) != nil else { throw APIError.notRunning(record.id) }
         return try JSON.response(ActivityResponse(id: record.id, lastActivityAt: now))
     }
 

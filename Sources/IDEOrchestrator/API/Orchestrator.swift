@@ -8,6 +8,8 @@ public struct Orchestrator: Sendable {
     public let store: AppDatabase
     /// The Docker engine.
     public let engine: any DockerEngine
+    /// The containers' agents.
+    public let agent: any AgentClient
     /// The request path for starts.
     public let claims: ClaimService
     /// Creates and removes containers.
@@ -18,6 +20,8 @@ public struct Orchestrator: Sendable {
     public let pool: PoolMaintainer
     /// The spawn gate.
     public let resources: any ResourceGate
+    /// This run of the service.
+    public let epoch: Epoch
     /// The root logger.
     public let logger: Logger
 }

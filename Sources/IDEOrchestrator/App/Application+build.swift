@@ -15,8 +15,8 @@ public func buildApplication(settings: Settings) async throws -> some Applicatio
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "ide-orchestrator"),
         logger: logger
     )
-    let reconciler = Reconciler(store: store, engine: engine, launcher: orchestrator.launcher, pool: orchestrator.pool, settings: settings, logger: logger)
-    let health = HealthMonitor(store: store, probe: HTTPHealthProbe(timeout: settings.healthCheckTimeout), launcher: orchestrator.launcher, stopper: orchestrator.stopper, pool: orchestrator.pool, settings: settings, logger: logger)
+    let reconciler = Reconciler(orchestrator)
+    let health = HealthMonitor(orchestrator, probe: HTTPHealthProbe(timeout: settings.healthCheckTimeout, connectTimeout: settings.agentConnectTimeout))
     let housekeeper = Housekeeper(store: store, stopper: orchestrator.stopper, settings: settings, logger: logger)
     // Services start in this order and stop in reverse; the HTTP server comes last.
     app.addServices(monitor, reconciler, orchestrator.pool, health, housekeeper)
@@ -26,14 +26,18 @@ public func buildApplication(settings: Settings) async throws -> some Applicatio
 extension Orchestrator {
     /// Wires the parts over a store and an engine; tests pass their own fakes where they need them.
     public static func make(settings: Settings, store: AppDatabase, engine: any DockerEngine, agent: (any AgentClient)? = nil, resources: (any ResourceGate)? = nil, bucketChecker: (any BucketChecker)? = nil, logger: Logger) -> Orchestrator {
-        let agent = agent ?? HTTPAgentClient(timeout: settings.agentTimeout)
+        let agent = agent ?? HTTPAgentClient(timeout: settings.agentTimeout, connectTimeout: settings.agentConnectTimeout)
         let resources = resources ?? ResourceMonitor(settings: settings, engine: engine, logger: logger)
         let bucketChecker = bucketChecker ?? settings.s3.map { S3BucketChecker(settings: $0) }
+        let epoch = Epoch()
         let launcher = ContainerLauncher(store: store, engine: engine, agent: agent, settings: settings, logger: logger)
-        let pool = PoolMaintainer(store: store, launcher: launcher, resources: resources, settings: settings, logger: logger)
-        let stopper = ContainerStopper(store: store, launcher: launcher) { pool.wakeUp() }
-        let claims = ClaimService(store: store, launcher: launcher, agent: agent, resources: resources, bucketChecker: bucketChecker, pool: pool, settings: settings, logger: logger)
-        return Orchestrator(settings: settings, store: store, engine: engine, claims: claims, launcher: launcher, stopper: stopper, pool: pool, resources: resources, logger: logger)
+        let pool = PoolMaintainer(store: store, launcher: launcher, resources: resources, settings: settings, epoch: epoch, logger: logger)
+        let stopper = ContainerStopper(store: store, launcher: launcher, epoch: epoch) { pool.wakeUp() }
+        let claims = ClaimService(
+            store: store, launcher: launcher, stopper: stopper, agent: agent, resources: resources, bucketChecker: bucketChecker,
+            pool: pool, settings: settings, epoch: epoch, logger: logger
+        )
+        return Orchestrator(settings: settings, store: store, engine: engine, agent: agent, claims: claims, launcher: launcher, stopper: stopper, pool: pool, resources: resources, epoch: epoch, logger: logger)
     }
 }
 

@@ -160,7 +160,7 @@ public final class CurlDockerEngine: DockerEngine {
         switch error.kind {
         case .connectionFailed: DockerError(.engineUnreachable, message: error.message)
         case .timedOut: DockerError(.timedOut, message: error.message)
-        case .cancelled, .transport: DockerError(.engineUnreachable, message: error.message)
+        case .cancelled, .transport, .responseTooLarge: DockerError(.engineUnreachable, message: error.message)
         }
     }
 

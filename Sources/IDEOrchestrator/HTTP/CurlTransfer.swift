@@ -23,6 +23,8 @@ final class CurlTransfer: @unchecked Sendable {
     private var headDelivered = false
     private var responseHeaders: [String: String] = [:]
     private var responseBody = Data()
+    private let maxResponseBytes: Int?
+    private var tooLarge = false
 
     init(request: HTTPClientRequest, delivery: Delivery) throws {
         guard let handle = curl_easy_init() else {
@@ -30,6 +32,7 @@ final class CurlTransfer: @unchecked Sendable {
         }
         self.handle = handle
         self.delivery = delivery
+        self.maxResponseBytes = request.maxResponseBytes
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         configure(request)
     }
@@ -125,6 +128,10 @@ final class CurlTransfer: @unchecked Sendable {
     fileprivate func receiveBody(_ chunk: Data) -> Bool {
         switch delivery {
         case .buffered:
+            if let limit = maxResponseBytes, responseBody.count + chunk.count > limit {
+                tooLarge = true
+                return false
+            }
             responseBody.append(chunk)
             return true
         case .streamed(let head, let body, let sink):
@@ -183,14 +190,22 @@ final class CurlTransfer: @unchecked Sendable {
         delivery = nil
     }
 
+    /// Whether a connection was ever established.
+    private var connected: Bool {
+        var micros: curl_off_t = 0
+        ccurl_easy_getinfo_off(handle, CURLINFO_CONNECT_TIME_T, &micros)
+        return micros > 0
+    }
+
     private func error(for code: CURLcode) -> HTTPClientError {
         let detail = String(cString: errorBuffer)
         let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        if tooLarge { return HTTPClientError(.responseTooLarge, "the answer exceeded \(maxResponseBytes ?? 0) bytes") }
         switch code {
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             return HTTPClientError(.connectionFailed, message)
         case CURLE_OPERATION_TIMEDOUT:
-            return HTTPClientError(.timedOut, message)
+            return HTTPClientError(connected ? .timedOut : .connectionFailed, message)
         case CURLE_WRITE_ERROR, CURLE_ABORTED_BY_CALLBACK:
             return HTTPClientError(.cancelled, message)
         default:

@@ -4,8 +4,11 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Hashable {
         /// Nothing accepted the connection (refused, no such socket, no route).
         case connectionFailed
-        /// The connection or the transfer ran past its deadline.
+        /// The transfer ran past its deadline after connecting (a connection that never
+        /// completes in time is `connectionFailed`).
         case timedOut
+        /// The answer was longer than the request's `maxResponseBytes`.
+        case responseTooLarge
         /// The request was cancelled by its caller.
         case cancelled
         /// Any other transport failure reported by libcurl.

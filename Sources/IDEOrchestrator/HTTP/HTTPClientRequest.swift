@@ -54,6 +54,8 @@ public struct HTTPClientRequest: Sendable {
     public var connectTimeout: Duration
     /// Signs the request with SigV4 when set.
     public var sigV4: AWSSigV4?
+    /// The most response body bytes read; a longer answer fails with `responseTooLarge`.
+    public var maxResponseBytes: Int?
 
     /// Creates a request.
     public init(
@@ -64,7 +66,8 @@ public struct HTTPClientRequest: Sendable {
         body: Data? = nil,
         timeout: Duration? = .seconds(30),
         connectTimeout: Duration = .seconds(3),
-        sigV4: AWSSigV4? = nil
+        sigV4: AWSSigV4? = nil,
+        maxResponseBytes: Int? = nil
     ) {
         self.method = method
         self.endpoint = endpoint
@@ -74,6 +77,7 @@ public struct HTTPClientRequest: Sendable {
         self.timeout = timeout
         self.connectTimeout = connectTimeout
         self.sigV4 = sigV4
+        self.maxResponseBytes = maxResponseBytes
     }
 
     /// The full URL handed to libcurl.

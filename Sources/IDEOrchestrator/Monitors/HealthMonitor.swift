@@ -3,10 +3,17 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Checks every warm and running container at `HEALTH_CHECK_INTERVAL`. After
+/// Checks every warm and running container at `HEALTH_CHECK_INTERVAL`, at most
+/// `HEALTH_CHECK_CONCURRENCY` at once, and writes the round in one transaction. After
 /// `HEALTH_CHECK_RETRIES` consecutive failures a warm one is replaced; a running one is marked
-/// unhealthy, and stopped once it has stayed so for `UNHEALTHY_GRACE_PERIOD`.
+/// unhealthy, and stopped once it has stayed so for `UNHEALTHY_GRACE_PERIOD`. The agent's own
+/// answer also brings the user's activity, and shows containers whose assignment changed
+/// behind our back. A round in which most containers fail at once is our network's fault,
+/// not theirs: it is recorded, but counts against nobody.
 public struct HealthMonitor: Service {
+    /// Below this many probed containers, a round is never judged a mass failure.
+    static let massFailureMinimum = 4
+
     let store: AppDatabase
     let probe: any HealthProbe
     let launcher: ContainerLauncher
@@ -15,15 +22,15 @@ public struct HealthMonitor: Service {
     let settings: Settings
     let logger: Logger
 
-    /// Creates a monitor.
-    public init(store: AppDatabase, probe: any HealthProbe, launcher: ContainerLauncher, stopper: ContainerStopper, pool: PoolMaintainer, settings: Settings, logger: Logger) {
-        self.store = store
+    /// Creates a monitor over the orchestrator's parts.
+    public init(_ orchestrator: Orchestrator, probe: any HealthProbe) {
+        self.store = orchestrator.store
         self.probe = probe
-        self.launcher = launcher
-        self.stopper = stopper
-        self.pool = pool
-        self.settings = settings
-        self.logger = logger
+        self.launcher = orchestrator.launcher
+        self.stopper = orchestrator.stopper
+        self.pool = orchestrator.pool
+        self.settings = orchestrator.settings
+        self.logger = orchestrator.logger
     }
 
     public func run() async throws {
@@ -32,62 +39,95 @@ public struct HealthMonitor: Service {
         }
     }
 
-    /// One round over every warm and running container, concurrently.
-    public func checkAll() async {
+    /// One round over every warm and running container.
+    public func checkAll(now: Date = Date()) async {
         guard let records = try? await store.containers(in: [.ready, .running]) else { return }
-        await withTaskGroup(of: Void.self) { group in
-            for record in records {
-                guard let address = record.taskAddress else { continue }
-                group.addTask { await check(record, address: address) }
-            }
+        let targets = records.filter { $0.taskAddress != nil }
+        guard !targets.isEmpty else { return }
+        let reports = await probeAll(targets)
+        let failing = reports.filter { !HealthResult(id: "", observedStatus: .ready, ports: $0.ports).healthy }.count
+        let massFailure = targets.count >= Self.massFailureMinimum && failing * 2 > targets.count
+        if massFailure {
+            logger.warning("Most containers failed their health check at once; taking it for a network fault, not theirs", metadata: [
+                "failing": "\(failing)", "checked": "\(targets.count)",
+            ])
         }
-    }
-
-    private func check(_ record: ContainerRecord, address: String) async {
-        let ports = await probe.check(address: address)
-        let healthy = !ports.isEmpty && ports.values.allSatisfy { $0 }
-        let portsJSON = (try? JSONEncoder().encode(ports)).map { String(decoding: $0, as: UTF8.self) }
-        let now = Date()
-        let failing = healthy ? nil : ports.filter { !$0.value }.keys.sorted().joined(separator: ", ")
+        let results = zip(targets, reports).map { record, report in
+            HealthResult(
+                id: record.id, observedStatus: record.status, ports: report.ports, countsFailure: !massFailure,
+                agentActivity: record.status == .running ? report.agent?.lastActivityAt : nil
+            )
+        }
         do {
-            guard let updated = try await store.update(record.id, change: {
-                $0.lastHealthCheckAt = now
-                $0.healthPorts = portsJSON
-                if healthy {
-                    $0.consecutiveHealthFailures = 0
-                    $0.healthStatus = "healthy"
-                    $0.unhealthySince = nil
-                } else {
-                    $0.consecutiveHealthFailures += 1
-                }
-            }) else { return }
-            guard !healthy, updated.consecutiveHealthFailures >= settings.healthCheckRetries else { return }
-            try await actOnFailure(updated, failing: failing ?? "", now: now)
+            let updated = try await store.recordHealth(results, at: now)
+            guard !massFailure else { return }
+            let agents = Dictionary(zip(targets.map(\.id), reports.map(\.agent))) { a, _ in a }
+            for record in updated {
+                try await act(on: record, agent: agents[record.id] ?? nil, now: now)
+            }
         } catch {
-            logger.error("Health bookkeeping failed", metadata: ["container.id": "\(record.id)", "error": "\(error)"])
+            logger.error("Health bookkeeping failed", metadata: ["error": "\(error)"])
         }
     }
 
-    private func actOnFailure(_ record: ContainerRecord, failing: String, now: Date) async throws {
-        let detail = "\(record.consecutiveHealthFailures) consecutive failed health checks (\(failing))"
-        switch record.status {
-        case .ready:
-            await launcher.discard(record.id, serviceId: record.serviceId, reason: "unhealthy while warm: \(detail)")
-            pool.wakeUp()
-        case .running:
-            if let since = record.unhealthySince {
-                if now.timeIntervalSince(since) >= Double(settings.unhealthyGracePeriod.milliseconds) / 1000 {
-                    try await stopper.stop(record.id, reason: .unhealthy, detail: detail)
-                }
-            } else {
-                try await store.update(record.id, event: (kind: "unhealthy", reason: detail), at: now) {
-                    $0.healthStatus = "unhealthy"
-                    $0.unhealthySince = now
-                }
-                logger.warning("Running container unhealthy", metadata: ["container.id": "\(record.id)", "detail": "\(detail)"])
+    private func probeAll(_ records: [ContainerRecord]) async -> [ProbeReport] {
+        await withTaskGroup(of: (Int, ProbeReport).self) { group in
+            var reports = [ProbeReport?](repeating: nil, count: records.count)
+            var next = 0
+            func startNext() {
+                guard next < records.count, let address = records[next].taskAddress else { return }
+                let index = next
+                next += 1
+                group.addTask { (index, await probe.check(address: address)) }
             }
+            for _ in 0..<min(settings.healthCheckConcurrency, records.count) { startNext() }
+            while let (index, report) = await group.next() {
+                reports[index] = report
+                startNext()
+            }
+            return reports.map { $0 ?? ProbeReport(ports: [:], agent: nil) }
+        }
+    }
+
+    private func act(on record: ContainerRecord, agent: AgentHealth?, now: Date) async throws {
+        switch record.status {
+        case .ready where agent?.assigned == true:
+            await launcher.fail(record.id, expected: [.ready], serviceId: record.serviceId, reason: "its agent reports an assignment nobody made through this service")
+            pool.wakeUp()
+        case .running where agent?.assigned == false || (agent?.assigned == true && agent?.bucket != nil && agent?.bucket != record.s3Bucket):
+            try await stopper.stop(record.id, reason: .containerRestarted, detail: "its agent no longer holds the assignment (the container was restarted or reset)", from: [.running])
+        case .ready, .running:
+            try await actOnFailures(record, now: now)
         default:
             break
         }
+    }
+
+    private func actOnFailures(_ record: ContainerRecord, now: Date) async throws {
+        let retries = settings.healthCheckRetries
+        guard record.consecutiveHealthFailures >= retries else { return }
+        let failing = Self.failingPorts(record)
+        let detail = "\(record.consecutiveHealthFailures) consecutive failed health checks (\(failing))"
+        if record.status == .ready {
+            await launcher.fail(record.id, expected: [.ready], serviceId: record.serviceId, reason: "unhealthy while warm: \(detail)") { $0.consecutiveHealthFailures >= retries }
+            pool.wakeUp()
+            return
+        }
+        let grace = Double(settings.unhealthyGracePeriod.milliseconds) / 1000
+        if let since = record.unhealthySince {
+            guard now.timeIntervalSince(since) >= grace else { return }
+            try await stopper.stop(record.id, reason: .unhealthy, detail: detail, from: [.running]) { $0.unhealthySince == since }
+        } else {
+            let marked = try await store.update(record.id, in: [.running], event: (kind: "unhealthy", reason: detail), at: now) {
+                $0.healthStatus = "unhealthy"
+                $0.unhealthySince = now
+            }
+            if marked != nil { logger.warning("Running container unhealthy", metadata: ["container.id": "\(record.id)", "detail": "\(detail)"]) }
+        }
+    }
+
+    private static func failingPorts(_ record: ContainerRecord) -> String {
+        guard let json = record.healthPorts?.data(using: .utf8), let ports = try? JSONDecoder().decode([String: Bool].self, from: json) else { return "" }
+        return ports.filter { !$0.value }.keys.sorted().joined(separator: ", ")
     }
 }

@@ -3,34 +3,62 @@ import Foundation
 /// Checks one container directly at its task address: the agent's health endpoint and
 /// the code, vnc and web ports.
 public protocol HealthProbe: Sendable {
-    /// Per-port results: `agent`, `code`, `vnc`, `web`.
-    func check(address: String) async -> [String: Bool]
+    /// Per-port results and what the agent says of itself.
+    func check(address: String) async -> ProbeReport
 }
 
-/// The `HealthProbe` over HTTP.
+/// One container's probe results.
+public struct ProbeReport: Sendable, Equatable {
+    /// `agent`, `code`, `vnc`, `web`: whether each answered.
+    public var ports: [String: Bool]
+    /// The agent's answer, when it answered healthy.
+    public var agent: AgentHealth?
+
+    /// Creates a report.
+    public init(ports: [String: Bool], agent: AgentHealth?) {
+        self.ports = ports
+        self.agent = agent
+    }
+}
+
+/// The `HealthProbe` over HTTP. A container is untrusted: at most a few KiB of any answer
+/// are read (a longer answer still shows the port is up).
 public struct HTTPHealthProbe: HealthProbe {
+    static let maxPortAnswerBytes = 4 * 1024
+
     let http: any HTTPClient
     let agent: HTTPAgentClient
     let timeout: Duration
+    let connectTimeout: Duration
 
     /// Creates a probe.
-    public init(http: any HTTPClient = CurlHTTPClient(), timeout: Duration) {
+    public init(http: any HTTPClient = CurlHTTPClient(), timeout: Duration, connectTimeout: Duration = .seconds(1)) {
         self.http = http
-        self.agent = HTTPAgentClient(http: http, timeout: timeout)
+        self.agent = HTTPAgentClient(http: http, timeout: timeout, connectTimeout: connectTimeout)
         self.timeout = timeout
+        self.connectTimeout = min(connectTimeout, timeout)
     }
 
-    public func check(address: String) async -> [String: Bool] {
-        async let agent = agent.isHealthy(address: address)
-        async let code = answers(address, port: 8080, path: "/") { $0 < 500 }
-        async let vnc = answers(address, port: 6080, path: "/") { $0 < 500 }
-        async let web = answers(address, port: 3000, path: "/") { $0 < 500 }
-        return await ["agent": agent, "code": code, "vnc": vnc, "web": web]
+    public func check(address: String) async -> ProbeReport {
+        async let agent = agent.health(address: address)
+        async let code = answers(address, port: 8080)
+        async let vnc = answers(address, port: 6080)
+        async let web = answers(address, port: 3000)
+        let health = await agent
+        return await ProbeReport(ports: ["agent": health != nil, "code": code, "vnc": vnc, "web": web], agent: health)
     }
 
-    private func answers(_ address: String, port: Int, path: String, accept: (Int) -> Bool) async -> Bool {
-        let request = HTTPClientRequest(endpoint: .tcp(baseURL: "http://\(address):\(port)"), path: path, timeout: timeout, connectTimeout: timeout)
-        guard let response = try? await http.execute(request) else { return false }
-        return accept(response.status)
+    private func answers(_ address: String, port: Int) async -> Bool {
+        let request = HTTPClientRequest(
+            endpoint: .tcp(baseURL: "http://\(address):\(port)"), path: "/", headers: [(name: "X-IDE-Health-Probe", value: "1")],
+            timeout: timeout, connectTimeout: connectTimeout, maxResponseBytes: Self.maxPortAnswerBytes
+        )
+        do {
+            return try await http.execute(request).status < 500
+        } catch let error as HTTPClientError where error.kind == .responseTooLarge {
+            return true
+        } catch {
+            return false
+        }
     }
 }

@@ -4,7 +4,9 @@ import Logging
 import ServiceLifecycle
 
 /// Stops running containers idle longer than `IDLE_TIMEOUT_SECONDS` (reason `inactivity`)
-/// and prunes stopped records older than `RECORD_RETENTION_DAYS`.
+/// and prunes stopped records older than `RECORD_RETENTION_DAYS`. A container is idle only
+/// if the service can learn of its activity (`activityTracked`): one whose agent never
+/// reports activity and has no URL to push it to is never stopped for inactivity.
 public struct Housekeeper: Service {
     let store: AppDatabase
     let stopper: ContainerStopper
@@ -37,9 +39,11 @@ public struct Housekeeper: Service {
         do {
             if let idle = settings.idleTimeout {
                 let cutoff = now.addingTimeInterval(-Double(idle.milliseconds) / 1000)
-                for record in try await store.containers(in: [.running]) where (record.lastActivityAt ?? record.assignedAt ?? record.createdAt) < cutoff {
-                    logger.info("Stopping idle container", metadata: ["container.id": "\(record.id)"])
-                    try await stopper.stop(record.id, reason: .inactivity, detail: "no activity for \(idle)")
+                let isIdle: @Sendable (ContainerRecord) -> Bool = { $0.activityTracked && ($0.lastActivityAt ?? $0.assignedAt ?? $0.createdAt) < cutoff }
+                for record in try await store.containers(in: [.running]) where isIdle(record) {
+                    // Decided again inside the transaction: activity reported since this read wins.
+                    let stopped = try await stopper.stop(record.id, reason: .inactivity, detail: "no activity for \(idle)", from: [.running], when: isIdle)
+                    if stopped?.shutdownReason == .inactivity { logger.info("Stopped idle container", metadata: ["container.id": "\(record.id)"]) }
                 }
             }
             let pruned = try await store.pruneStopped(before: now.addingTimeInterval(-Double(settings.retention.milliseconds) / 1000))

@@ -15,17 +15,26 @@ public enum ReconcilePlanner {
         public var hasRunningTask: Bool
         /// The running task's address on the IDE network, when known.
         public var runningAddress: String?
+        /// The running task's id.
+        public var runningTaskId: String?
+        /// Tasks that have ended (their containers are gone for good).
+        public var endedTaskIds: Set<String>
         /// Whether every task it ever had has ended and none is starting: Swarm will not
         /// bring it back (e.g. a clean exit under an on-failure restart policy).
         public var isDead: Bool
 
         /// Creates an observation.
-        public init(id: String, labels: [String: String], failedTasks: Int = 0, hasRunningTask: Bool = true, runningAddress: String? = nil, isDead: Bool = false) {
+        public init(
+            id: String, labels: [String: String], failedTasks: Int = 0, hasRunningTask: Bool = true, runningAddress: String? = nil,
+            runningTaskId: String? = nil, endedTaskIds: Set<String> = [], isDead: Bool = false
+        ) {
             self.id = id
             self.labels = labels
             self.failedTasks = failedTasks
             self.hasRunningTask = hasRunningTask
             self.runningAddress = runningAddress
+            self.runningTaskId = runningTaskId
+            self.endedTaskIds = endedTaskIds
             self.isDead = isDead
         }
 
@@ -36,18 +45,20 @@ public enum ReconcilePlanner {
         }
     }
 
-    /// One corrective step.
+    /// One corrective step. Each names the status it was planned on: performed as a
+    /// compare-and-set on it, a step planned on data that has since changed does nothing.
     public enum Action: Sendable, Equatable {
-        /// Take a service with no record into the store as a warm pool container.
-        case adopt(serviceId: String, containerId: String)
+        /// Take a running service with no record into the store, as what its agent says it is.
+        case adopt(serviceId: String, containerId: String, address: String, taskId: String?, pooled: Bool)
         /// Remove a service nobody should own.
         case removeService(serviceId: String, reason: String)
         /// The record's service is gone: end the record.
-        case markGone(containerId: String, status: ContainerStatus, reason: ShutdownReason, detail: String)
+        case markGone(containerId: String, observed: ContainerStatus, status: ContainerStatus, reason: ShutdownReason, detail: String)
         /// The container is broken: fail the record and remove its service.
-        case fail(containerId: String, serviceId: String, detail: String)
-        /// A running container moved to a new task address.
-        case updateAddress(containerId: String, address: String)
+        case fail(containerId: String, serviceId: String, observed: ContainerStatus, detail: String)
+        /// An assigned container's task changed: the user's container is gone; end the record
+        /// and remove the service.
+        case endRestarted(containerId: String, observed: ContainerStatus, detail: String)
     }
 
     /// Whether a service's container is gone for good: every task has ended and one exited by
@@ -68,7 +79,10 @@ public enum ReconcilePlanner {
                 continue
             }
             guard let record = records[id] else {
-                actions.append(.adopt(serviceId: service.id, containerId: id))
+                // Adopted once its task runs, from what its agent then says.
+                if let address = service.runningAddress {
+                    actions.append(.adopt(serviceId: service.id, containerId: id, address: address, taskId: service.runningTaskId, pooled: service.labels[ServiceBlueprint.pooledLabel] != "false"))
+                }
                 continue
             }
             guard record.status.isLive else {
@@ -89,17 +103,32 @@ public enum ReconcilePlanner {
     }
 
     private static func judge(_ record: ContainerRecord, _ service: ObservedService, restartMaxAttempts: Int) -> Action? {
-        if record.status == .ready, service.failedTasks > 0 {
-            return .fail(containerId: record.id, serviceId: service.id, detail: "its container died while warm")
+        let observed = record.status
+        if ContainerStatus.assigned.contains(observed), let changed = taskChange(record, service) {
+            return .endRestarted(containerId: record.id, observed: observed, detail: changed)
         }
-        if [.ready, .assigning, .running].contains(record.status), service.isDead {
-            return .fail(containerId: record.id, serviceId: service.id, detail: "its container exited and Swarm will not restart it")
+        if observed == .ready, service.failedTasks > 0 || taskChange(record, service) != nil {
+            return .fail(containerId: record.id, serviceId: service.id, observed: observed, detail: "its container died while warm")
         }
-        if service.failedTasks > restartMaxAttempts, !service.hasRunningTask {
-            return .fail(containerId: record.id, serviceId: service.id, detail: "its tasks keep failing (\(service.failedTasks) failed)")
+        if [.ready, .assigning, .running].contains(observed), service.isDead {
+            return .fail(containerId: record.id, serviceId: service.id, observed: observed, detail: "its container exited and Swarm will not restart it")
         }
-        if record.status == .running, let address = service.runningAddress, address != record.taskAddress {
-            return .updateAddress(containerId: record.id, address: address)
+        if service.failedTasks > restartMaxAttempts, !service.hasRunningTask, observed != .stopping {
+            return .fail(containerId: record.id, serviceId: service.id, observed: observed, detail: "its tasks keep failing (\(service.failedTasks) failed)")
+        }
+        return nil
+    }
+
+    /// How the record's container was replaced, if it was: its task ended, or another task
+    /// runs in its place (records from before task ids were kept compare addresses).
+    static func taskChange(_ record: ContainerRecord, _ service: ObservedService) -> String? {
+        if let taskId = record.taskId {
+            if service.endedTaskIds.contains(taskId) { return "its task \(taskId.prefix(12)) ended: the container was killed or restarted" }
+            if let running = service.runningTaskId, running != taskId { return "task \(running.prefix(12)) runs in place of \(taskId.prefix(12))" }
+            return nil
+        }
+        if let address = service.runningAddress, let known = record.taskAddress, address != known {
+            return "its task moved from \(known) to \(address)"
         }
         return nil
     }
@@ -107,13 +136,13 @@ public enum ReconcilePlanner {
     private static func missingService(_ record: ContainerRecord, now: Date, grace: TimeInterval) -> Action? {
         if record.serviceId == nil {
             guard now.timeIntervalSince(record.createdAt) > grace else { return nil }
-            return .markGone(containerId: record.id, status: .failed, reason: .failed, detail: "its service was never created")
+            return .markGone(containerId: record.id, observed: record.status, status: .failed, reason: .failed, detail: "its service was never created")
         }
         switch record.status {
         case .running, .assigning, .stopping:
-            return .markGone(containerId: record.id, status: .stopped, reason: record.shutdownReason ?? .serviceRemoved, detail: "its Swarm service is gone")
+            return .markGone(containerId: record.id, observed: record.status, status: .stopped, reason: record.shutdownReason ?? .serviceRemoved, detail: "its Swarm service is gone")
         default:
-            return .markGone(containerId: record.id, status: .failed, reason: .serviceRemoved, detail: "its Swarm service is gone")
+            return .markGone(containerId: record.id, observed: record.status, status: .failed, reason: .serviceRemoved, detail: "its Swarm service is gone")
         }
     }
 }

@@ -4,26 +4,34 @@ import Logging
 import ServiceLifecycle
 
 /// Keeps the store true to Swarm, like a controller's reconcile loop: at start, on a timer
-/// and whenever the engine's event stream reports a change, it compares the two and acts.
+/// and whenever the engine's event stream reports a change, it compares the two and acts, and
+/// it recovers every record stuck in a non-terminal status (`RecoveryPlanner`).
 public actor Reconciler: Service {
     private let store: AppDatabase
     private let engine: any DockerEngine
     private let launcher: ContainerLauncher
+    private let stopper: ContainerStopper
+    private let agent: any AgentClient
+    private let resolver: AssignmentResolver
     private let pool: PoolMaintainer
     private let settings: Settings
+    private let epoch: Epoch
     private let logger: Logger
     private let triggers: AsyncStream<Void>
     private let triggerSink: AsyncStream<Void>.Continuation
-    private var adopting: Set<String> = []
 
-    /// Creates a reconciler.
-    public init(store: AppDatabase, engine: any DockerEngine, launcher: ContainerLauncher, pool: PoolMaintainer, settings: Settings, logger: Logger) {
-        self.store = store
-        self.engine = engine
-        self.launcher = launcher
-        self.pool = pool
-        self.settings = settings
-        self.logger = logger
+    /// Creates a reconciler over the orchestrator's parts.
+    public init(_ orchestrator: Orchestrator) {
+        self.store = orchestrator.store
+        self.engine = orchestrator.engine
+        self.launcher = orchestrator.launcher
+        self.stopper = orchestrator.stopper
+        self.agent = orchestrator.agent
+        self.resolver = AssignmentResolver(store: orchestrator.store, launcher: orchestrator.launcher, agent: orchestrator.agent, logger: orchestrator.logger)
+        self.pool = orchestrator.pool
+        self.settings = orchestrator.settings
+        self.epoch = orchestrator.epoch
+        self.logger = orchestrator.logger
         (triggers, triggerSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -40,20 +48,20 @@ public actor Reconciler: Service {
             group.addTask { await self.watchEvents() }
             trigger()
             for await _ in triggers.cancelOnGracefulShutdown() {
-                for adoption in await sync() {
-                    group.addTask { await self.finishAdoption(adoption) }
-                }
+                await sync()
             }
             group.cancelAll()
         }
     }
 
-    /// One level-triggered pass; returns adopted records whose readiness is still to be awaited.
-    @discardableResult
-    public func sync() async -> [ContainerRecord] {
+    /// One level-triggered pass: recoveries first, then the store against Swarm.
+    public func sync(now: Date = Date()) async {
         do {
             // Records first, then services: a record made after this read is simply not judged.
-            let live = try await store.containers(in: [.creating, .warming, .ready, .assigning, .running, .stopping])
+            let live = try await store.containers(in: ContainerStatus.live)
+            for recovery in RecoveryPlanner.plan(live, epoch: epoch, now: now, deadlines: .init(settings: settings)) {
+                try await perform(recovery)
+            }
             let services = try await observeServices()
             var records = Dictionary(live.map { ($0.id, $0) }) { a, _ in a }
             let unknownIds = services.compactMap(\.containerId).filter { records[$0] == nil }
@@ -61,19 +69,15 @@ public actor Reconciler: Service {
                 records.merge(try await store.containers(ids: unknownIds)) { a, _ in a }
             }
             let actions = ReconcilePlanner.plan(
-                services: services.filter { !adopting.contains($0.containerId ?? "") },
-                records: records, restartMaxAttempts: settings.restartMaxAttempts, now: Date(),
-                grace: Double(settings.readyTimeout.milliseconds) / 1000 + 30
+                services: services, records: records, restartMaxAttempts: settings.restartMaxAttempts, now: now,
+                grace: settings.readyTimeout.seconds + RecoveryPlanner.margin
             )
-            var adopted: [ContainerRecord] = []
             for action in actions {
-                if let record = try await perform(action) { adopted.append(record) }
+                try await perform(action)
             }
             if !actions.isEmpty { pool.wakeUp() }
-            return adopted
         } catch {
             logger.warning("Reconcile pass failed", metadata: ["error": "\(error)"])
-            return []
         }
     }
 
@@ -89,41 +93,76 @@ public actor Reconciler: Service {
             if let running { address = try? await launcher.address(of: running) }
             observed.append(.init(
                 id: service.id, labels: service.spec.labels, failedTasks: serviceTasks.filter(\.hasFailed).count,
-                hasRunningTask: running != nil, runningAddress: address,
+                hasRunningTask: running != nil, runningAddress: address, runningTaskId: running?.id,
+                endedTaskIds: Set(serviceTasks.filter(\.hasEnded).map(\.id)),
                 isDead: ReconcilePlanner.isDead(serviceTasks)
             ))
         }
         return observed
     }
 
-    private func perform(_ action: ReconcilePlanner.Action) async throws -> ContainerRecord? {
+    private func perform(_ recovery: RecoveryPlanner.Action) async throws {
+        logger.info("Recovering", metadata: ["action": "\(recovery)"])
+        switch recovery {
+        case .failLaunch(let record, let detail):
+            let since = record.statusSince
+            await launcher.fail(record.id, expected: [record.status], serviceId: record.serviceId, reason: detail) { $0.statusSince == since }
+        case .resolveAssignment(let record):
+            await resolver.resolve(record)
+        case .finishStop(let record):
+            try await stopper.finish(record)
+        }
+    }
+
+    private func perform(_ action: ReconcilePlanner.Action) async throws {
         logger.info("Reconciling", metadata: ["action": "\(action)"])
         switch action {
         case .removeService(let serviceId, _):
             await launcher.removeService(serviceId)
-        case .markGone(let id, let status, let reason, let detail):
-            try await store.transition(id, from: [.creating, .warming, .ready, .assigning, .running, .stopping], to: status, kind: status == .stopped ? "stopped" : "failed", reason: "\(reason.rawValue): \(detail)") {
+        case .markGone(let id, let observed, let status, let reason, let detail):
+            try await store.transition(id, from: [observed], to: status, kind: status == .stopped ? "stopped" : "failed", reason: "\(reason.rawValue): \(detail)") {
                 $0.shutdownReason = $0.shutdownReason ?? reason
             }
-        case .fail(let id, let serviceId, let detail):
-            await launcher.discard(id, serviceId: serviceId, reason: detail)
-        case .updateAddress(let id, let address):
-            try await store.update(id, event: (kind: "address_changed", reason: "task restarted at \(address)")) { $0.taskAddress = address }
-        case .adopt(let serviceId, let id):
-            var record = ContainerRecord(id: id, isPreWarmed: true, cpuLimit: settings.containerCPULimit, memoryLimitBytes: settings.containerMemoryLimit, urls: RoutePlan(settings: settings).urls(for: id), now: Date())
-            record.status = .warming
-            record.serviceId = serviceId
-            try await store.insert(record, reason: "adopted service \(serviceId) found in Swarm without a record")
-            adopting.insert(id)
-            return record
+        case .fail(let id, let serviceId, let observed, let detail):
+            await launcher.fail(id, expected: [observed], serviceId: serviceId, reason: detail)
+        case .endRestarted(let id, let observed, let detail):
+            try await stopper.stop(id, reason: .containerRestarted, detail: detail, from: [observed])
+        case .adopt(let serviceId, let id, let address, let taskId, let pooled):
+            try await adopt(serviceId: serviceId, id: id, address: address, taskId: taskId, pooled: pooled)
         }
-        return nil
     }
 
-    private func finishAdoption(_ record: ContainerRecord) async {
-        _ = try? await launcher.waitUntilReady(record)
-        adopting.remove(record.id)
-        pool.wakeUp()
+    /// Takes a service of ours that has no record into the store as what its agent says it
+    /// is: an assigned container becomes `running` with its bucket; a verified free one joins
+    /// the pool; one whose agent does not say is kept `running` without a bucket, never handed
+    /// out and never stopped for inactivity. An agent that does not answer yet is asked again
+    /// on a later pass.
+    private func adopt(serviceId: String, id: String, address: String, taskId: String?, pooled: Bool) async throws {
+        guard let health = await agent.health(address: address) else { return }
+        let now = Date()
+        var record = ContainerRecord(id: id, isPreWarmed: pooled, cpuLimit: settings.containerCPULimit, memoryLimitBytes: settings.containerMemoryLimit, urls: RoutePlan(settings: settings).urls(for: id), now: now)
+        record.serviceId = serviceId
+        record.taskAddress = address
+        record.taskId = taskId
+        record.readyAt = now
+        let reason: String
+        if health.isVerifiedFree {
+            record.status = .ready
+            record.healthStatus = "healthy"
+            reason = "adopted service \(serviceId): its agent holds no assignment"
+        } else {
+            record.status = .running
+            record.s3Bucket = health.bucket
+            record.assignedAt = now
+            record.lastActivityAt = health.lastActivityAt.map { min($0, now) } ?? now
+            record.activityTracked = health.lastActivityAt != nil
+            reason = health.assigned == true
+                ? "adopted service \(serviceId): its agent holds bucket \(health.bucket ?? "(unnamed)")"
+                : "adopted service \(serviceId): its agent does not say whether it is assigned, so it is never handed out"
+        }
+        if try await store.insertIfAbsent(record, reason: reason), record.status == .ready {
+            launcher.readySignal.notify()
+        }
     }
 
     /// Follows the engine's events and triggers a pass on each relevant one; reconnects with backoff.

@@ -1,11 +1,42 @@
 import Foundation
 
-/// Talks to the agent inside an IDE container (see docs/agent-contract.md).
+/// Talks to the agent inside an IDE container (see docs/agent-contract.md). Containers are
+/// run by their users: every answer is read with a size limit and believed only as far as it
+/// concerns that container.
 public protocol AgentClient: Sendable {
+    /// The agent's health answer, or nil when it does not answer healthy.
+    func health(address: String) async -> AgentHealth?
+    /// Hands the container its bucket (and credentials); the error says whether the request
+    /// ever reached the agent.
+    func assign(address: String, assignment: AgentAssignment) async throws(AgentError)
+}
+
+extension AgentClient {
     /// Whether the agent answers its health endpoint.
-    func isHealthy(address: String) async -> Bool
-    /// Hands the container its bucket (and credentials); throws `AgentError` when refused.
-    func assign(address: String, assignment: AgentAssignment) async throws -> AgentAssignmentOutcome
+    public func isHealthy(address: String) async -> Bool {
+        await health(address: address) != nil
+    }
+}
+
+/// What an agent says of itself on `GET :3000/health`. Each field is nil when a (legacy)
+/// agent does not say: unknown, never "free".
+public struct AgentHealth: Sendable, Equatable {
+    /// Whether it holds an assignment.
+    public var assigned: Bool?
+    /// The bucket it syncs.
+    public var bucket: String?
+    /// The user's last activity.
+    public var lastActivityAt: Date?
+
+    /// Creates an answer.
+    public init(assigned: Bool? = nil, bucket: String? = nil, lastActivityAt: Date? = nil) {
+        self.assigned = assigned
+        self.bucket = bucket
+        self.lastActivityAt = lastActivityAt
+    }
+
+    /// A verified free container: the agent says it holds no assignment.
+    public var isVerifiedFree: Bool { assigned == false }
 }
 
 /// What the agent is told at assignment. Encoded only into the request to the agent.
@@ -30,64 +61,111 @@ public struct AgentAssignment: Encodable, Sendable {
     public var activityUrl: String?
 }
 
-/// How an agent accepted an assignment.
-public enum AgentAssignmentOutcome: Sendable, Equatable {
-    /// Newly assigned.
-    case assigned
-    /// It already had this bucket.
-    case alreadyAssigned
-}
+/// An assignment that did not succeed, and whether it ever reached the agent.
+public struct AgentError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// How it failed.
+    public enum Kind: String, Sendable {
+        /// The request never reached the agent (no connection): the container is untouched.
+        case unreachable
+        /// The agent answered and refused.
+        case refused
+        /// The agent already holds an assignment: someone else got there first.
+        case alreadyAssigned
+        /// The agent was reached but gave no usable answer (timeout, garbage): it may or may
+        /// not have taken the assignment.
+        case noAnswer
+    }
 
-/// An agent refused or failed an assignment.
-public struct AgentError: Error, Sendable, CustomStringConvertible {
+    /// How it failed.
+    public var kind: Kind
     /// The agent's HTTP status, when it answered.
     public var status: Int?
     /// What went wrong.
     public var message: String
-    public var description: String { "agent \(status.map { "HTTP \($0)" } ?? "unreachable"): \(message)" }
+
+    /// Creates an error.
+    public init(_ kind: Kind, status: Int? = nil, _ message: String) {
+        self.kind = kind
+        self.status = status
+        self.message = message
+    }
+
+    public var description: String { "agent \(kind.rawValue)\(status.map { " (HTTP \($0))" } ?? ""): \(message)" }
 }
 
 /// The `AgentClient` over HTTP on port 3000 of the task's address.
 public struct HTTPAgentClient: AgentClient {
+    /// The most of an agent's answer ever read.
+    static let maxAnswerBytes = 16 * 1024
+
     let http: any HTTPClient
     let timeout: Duration
+    let connectTimeout: Duration
 
     /// Creates a client.
-    public init(http: any HTTPClient = CurlHTTPClient(), timeout: Duration) {
+    public init(http: any HTTPClient = CurlHTTPClient(), timeout: Duration, connectTimeout: Duration = .seconds(1)) {
         self.http = http
         self.timeout = timeout
+        self.connectTimeout = min(connectTimeout, timeout)
     }
 
-    public func isHealthy(address: String) async -> Bool {
-        let request = HTTPClientRequest(endpoint: .tcp(baseURL: "http://\(address):3000"), path: "/health", timeout: timeout, connectTimeout: timeout)
-        return (try? await http.execute(request).isSuccess) ?? false
+    public func health(address: String) async -> AgentHealth? {
+        let request = HTTPClientRequest(endpoint: .tcp(baseURL: "http://\(address):3000"), path: "/health", timeout: timeout, connectTimeout: connectTimeout, maxResponseBytes: Self.maxAnswerBytes)
+        guard let response = try? await http.execute(request), response.isSuccess else { return nil }
+        guard let answer = try? JSONDecoder().decode(HealthAnswer.self, from: response.body) else { return AgentHealth() }
+        return AgentHealth(
+            assigned: answer.assigned,
+            bucket: answer.bucket.flatMap { BucketName.problem(with: $0) == nil ? $0 : nil },
+            lastActivityAt: answer.lastActivityAt.flatMap(RFC3339.date)
+        )
     }
 
-    public func assign(address: String, assignment: AgentAssignment) async throws -> AgentAssignmentOutcome {
+    public func assign(address: String, assignment: AgentAssignment) async throws(AgentError) {
+        let body: Data
+        do { body = try JSONEncoder().encode(assignment) } catch { throw AgentError(.unreachable, "the assignment could not be encoded") }
         let request = HTTPClientRequest(
             method: "POST", endpoint: .tcp(baseURL: "http://\(address):3000"), path: "/assign-s3-bucket",
             headers: [(name: "Content-Type", value: "application/json")],
-            body: try JSONEncoder().encode(assignment), timeout: timeout, connectTimeout: timeout
+            body: body, timeout: timeout, connectTimeout: connectTimeout, maxResponseBytes: Self.maxAnswerBytes
         )
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request)
+        } catch let error as HTTPClientError where error.kind == .connectionFailed {
+            throw AgentError(.unreachable, error.message)
         } catch {
-            throw AgentError(status: nil, message: "\(error)")
+            throw AgentError(.noAnswer, "\(error)")
         }
         let reply = try? JSONDecoder().decode(Reply.self, from: response.body)
+        if reply?.status == "already_assigned" { throw AgentError(.alreadyAssigned, status: response.status, "the agent already holds an assignment") }
         guard response.status == 200 else {
-            throw AgentError(status: response.status, message: reply?.message ?? reply?.status ?? "refused")
+            throw AgentError(.refused, status: response.status, String((reply?.message ?? reply?.status ?? "refused").prefix(200)))
         }
-        switch reply?.status {
-        case "success": return .assigned
-        case "already_assigned": return .alreadyAssigned
-        default: throw AgentError(status: response.status, message: "unexpected answer \(reply?.status ?? "<none>")")
+        guard reply?.status == "success" else {
+            throw AgentError(.noAnswer, status: response.status, "unexpected answer \(String((reply?.status ?? "<none>").prefix(40)))")
         }
     }
 
     private struct Reply: Decodable {
         var status: String?
         var message: String?
+    }
+
+    private struct HealthAnswer: Decodable {
+        var assigned: Bool?
+        var bucket: String?
+        var lastActivityAt: String?
+    }
+}
+
+/// RFC 3339 timestamps, with or without fractional seconds.
+enum RFC3339 {
+    static func date(_ text: String) -> Date? {
+        guard text.count <= 64 else { return nil }
+        let plain = ISO8601DateFormatter()
+        if let date = plain.date(from: text) { return date }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fractional.date(from: text)
     }
 }

@@ -3,32 +3,44 @@ import Foundation
 import Logging
 
 /// The request path of `POST /api/containers/start`: validate, check the bucket, reuse or
-/// claim a warm container (cold-starting one when none is ready), and assign it.
+/// refuse a container that already holds it, or claim a ready one and assign it.
+///
+/// A claim commits its intent (bucket, user, token hash, owner run) with `assigning` before the
+/// agent is called, so a crash at any point leaves a record that recovery can finish.
 public struct ClaimService: Sendable {
     let store: AppDatabase
     let launcher: ContainerLauncher
+    let stopper: ContainerStopper
     let agent: any AgentClient
-    let resources: any ResourceGate
+    let coldStarts: ColdStarter
+    let resolver: AssignmentResolver
     let bucketChecker: (any BucketChecker)?
     let pool: PoolMaintainer
     let settings: Settings
+    let epoch: Epoch
     let logger: Logger
     private let bucketLocks = KeyedLock()
 
     /// Creates the service.
-    public init(store: AppDatabase, launcher: ContainerLauncher, agent: any AgentClient, resources: any ResourceGate, bucketChecker: (any BucketChecker)?, pool: PoolMaintainer, settings: Settings, logger: Logger) {
+    public init(
+        store: AppDatabase, launcher: ContainerLauncher, stopper: ContainerStopper, agent: any AgentClient, resources: any ResourceGate,
+        bucketChecker: (any BucketChecker)?, pool: PoolMaintainer, settings: Settings, epoch: Epoch, logger: Logger
+    ) {
         self.store = store
         self.launcher = launcher
+        self.stopper = stopper
         self.agent = agent
-        self.resources = resources
+        self.coldStarts = ColdStarter(launcher: launcher, resources: resources, settings: settings, logger: logger)
+        self.resolver = AssignmentResolver(store: store, launcher: launcher, agent: agent, logger: logger)
         self.bucketChecker = bucketChecker
         self.pool = pool
         self.settings = settings
+        self.epoch = epoch
         self.logger = logger
     }
 
-    /// Hands out a container for the request's bucket.
-    public func start(_ request: StartRequest) async throws(APIError) -> StartResult {
+    /// Hands out a container for the request's bucket; `arrived` is when the request came in.
+    public func start(_ request: StartRequest, arrived: ContinuousClock.Instant = .now) async throws(APIError) -> StartResult {
         let bucket = try Self.validatedBucket(request.s3Bucket)
         let region = try Self.validatedRegion(request.s3Region) ?? settings.s3?.region ?? "us-east-1"
         try Self.validateOptional(request)
@@ -36,12 +48,11 @@ public struct ClaimService: Sendable {
         if let bucketChecker {
             try await bucketChecker.check(bucket: bucket, region: region, credentials: credentials)
         }
+        let order = Order(request: request, bucket: bucket, region: region, credentials: credentials, arrived: arrived)
         do {
             return try await bucketLocks.withLock(bucket) {
-                if let existing = try await store.activeAssignment(bucket: bucket, userId: request.userId) {
-                    return StartResult(record: existing, isPreWarmed: existing.isPreWarmed, isReused: true)
-                }
-                return try await claimAndAssign(request, bucket: bucket, region: region, credentials: credentials)
+                if let held = try await settleHolders(of: order) { return held }
+                return try await claimAndAssign(order)
             }
         } catch let error as APIError {
             throw error
@@ -49,66 +60,127 @@ public struct ClaimService: Sendable {
             throw .engineUnavailable("The Docker engine cannot be reached")
         } catch {
             logger.error("Start failed", metadata: ["error": "\(error)"])
-            throw .startFailed("The container could not be started: \(error)")
+            throw .startFailed("The start was interrupted by an internal error; retry")
         }
     }
 
-    private func claimAndAssign(_ request: StartRequest, bucket: String, region: String, credentials: S3Credentials?) async throws -> StartResult {
-        let started = ContinuousClock.now
-        while let claimed = try await store.claimReady(freshSince: PoolMaintainer.staleCutoff(ttl: settings.warmTTL)) {
-            pool.wakeUp()
-            if let running = try await assign(claimed, request, bucket: bucket, region: region, credentials: credentials, started: started) {
-                return StartResult(record: running, isPreWarmed: true, isReused: false)
+    /// One validated start request.
+    struct Order: Sendable {
+        var request: StartRequest
+        var bucket: String
+        var region: String
+        var credentials: S3Credentials?
+        var arrived: ContinuousClock.Instant
+    }
+
+    /// Applies `ReusePolicy` to the containers holding the bucket: the reused container, or
+    /// nil when a new one is to be claimed.
+    private func settleHolders(of order: Order) async throws -> StartResult? {
+        for _ in 0..<3 {
+            switch ReusePolicy.decide(try await store.liveAssignments(bucket: order.bucket), userId: order.request.userId, epoch: epoch) {
+            case .claimNew:
+                return nil
+            case .reuse(let record):
+                let now = Date()
+                guard let refreshed = try await store.update(record.id, in: [.running], event: (kind: "reused", reason: nil), at: now, change: { $0.lastActivityAt = now }) else { continue }
+                return StartResult(record: refreshed, isPreWarmed: refreshed.isPreWarmed, isReused: true)
+            case .replace(let record):
+                try await stopper.stop(record.id, reason: .replaced, detail: "unhealthy; its user asked again for the bucket", from: [.running]) { $0.healthStatus == "unhealthy" }
+            case .resolve(let record):
+                await resolver.resolve(record)
+            case .conflict(let reason):
+                throw APIError.bucketInUse(reason)
             }
         }
-        let snapshot = await resources.snapshot()
-        guard snapshot.spawnAllowed else { throw APIError.resourceLimit(snapshot.reason ?? "resource limit reached") }
-        let record = try await launcher.newRecord(pooled: false)
-        let warm = try await launcher.start(record)
-        guard let assigning = try await store.transition(warm.id, from: [.warming], to: .assigning, kind: "claimed", reason: "cold start") else {
-            throw APIError.startFailed("The cold-started container changed state before it could be assigned")
-        }
-        if let running = try await assign(assigning, request, bucket: bucket, region: region, credentials: credentials, started: started) {
-            return StartResult(record: running, isPreWarmed: false, isReused: false)
-        }
-        throw APIError.startFailed("The cold-started container's agent refused the assignment")
+        throw APIError.bucketInUse("the containers holding this bucket keep changing; retry")
     }
 
-    /// Sends the assignment; on success the container is `running`, on refusal it is failed
-    /// and removed, and nil tells the caller to try the next one.
-    private func assign(_ record: ContainerRecord, _ request: StartRequest, bucket: String, region: String, credentials: S3Credentials?, started: ContinuousClock.Instant) async throws -> ContainerRecord? {
-        guard let address = record.taskAddress else {
-            await launcher.discard(record.id, serviceId: record.serviceId, reason: "claimed without a task address")
-            return nil
+    /// Claims ready containers until one accepts (at most `CLAIM_MAX_ATTEMPTS`), waiting for a
+    /// launch when none is ready (at most `COLD_START_TIMEOUT`).
+    private func claimAndAssign(_ order: Order) async throws -> StartResult {
+        var attempts: [AgentError] = []
+        var waited = false
+        let deadline = order.arrived + settings.coldStartTimeout
+        while true {
+            let token = Self.newToken()
+            let intent = ClaimIntent(
+                bucket: order.bucket, region: order.region, userId: order.request.userId, activityTokenHash: Self.hash(token),
+                activityTracked: settings.publicAPIURL != nil, epoch: epoch
+            )
+            if let claimed = try await store.claim(intent, freshSince: PoolMaintainer.staleCutoff(ttl: settings.warmTTL)) {
+                pool.wakeUp()
+                switch try await assign(claimed, order, token: token) {
+                case .success(let running):
+                    return StartResult(record: running, isPreWarmed: !waited, isReused: false)
+                case .failure(let error):
+                    attempts.append(error)
+                    guard attempts.count < settings.claimMaxAttempts else {
+                        throw APIError.startFailed("No container accepted the assignment in \(attempts.count) attempts (last: \(error.kind.rawValue))")
+                    }
+                    continue
+                }
+            }
+            waited = true
+            try await waitForReady(until: deadline)
         }
-        let token = Self.newToken()
+    }
+
+    /// Waits for the next container to become ready, asking for a cold start meanwhile.
+    private func waitForReady(until deadline: ContinuousClock.Instant) async throws {
+        let since = ContinuousClock.now
+        guard since < deadline else {
+            throw APIError.startFailed("No container became ready within COLD_START_TIMEOUT (\(settings.coldStartTimeout))")
+        }
+        try await coldStarts.whileWaiting {
+            try await coldStarts.ensureLaunches()
+            await launcher.readySignal.wait(upTo: min(deadline - since, .seconds(1)))
+        }
+        let failures = await coldStarts.failures(since: since)
+        if let engineDown = failures.lazy.compactMap({ $0 as? DockerError }).first(where: { $0.code == .engineUnreachable }) {
+            throw engineDown
+        }
+        if let failure = failures.last {
+            throw APIError.startFailed("A cold start failed: \(failure)")
+        }
+    }
+
+    /// Sends the assignment. On success the container is `running`. A request that never
+    /// reached the agent puts the container back as suspect; any other failure fails it and
+    /// removes its service in the background. Every step applies only while this claim still
+    /// owns the container. A store failure ends the request: the committed intent stays, and
+    /// recovery (or the next request for the bucket) resolves it with the agent.
+    private func assign(_ record: ContainerRecord, _ order: Order, token: String) async throws -> Result<ContainerRecord, AgentError> {
+        let ours: @Sendable (ContainerRecord) -> Bool = { [epoch] in $0.ownerEpoch == epoch.id }
+        guard let address = record.taskAddress else {
+            await launcher.fail(record.id, expected: [.assigning], serviceId: record.serviceId, reason: "claimed without a task address", when: ours)
+            return .failure(AgentError(.refused, "the container has no task address"))
+        }
         let assignment = AgentAssignment(
-            bucket: bucket, region: region, accessKeyId: credentials?.accessKeyId, secretAccessKey: credentials?.secretAccessKey,
-            containerId: record.id, vncPassword: request.vncPassword, userId: request.userId,
+            bucket: order.bucket, region: order.region, accessKeyId: order.credentials?.accessKeyId, secretAccessKey: order.credentials?.secretAccessKey,
+            containerId: record.id, vncPassword: order.request.vncPassword, userId: order.request.userId,
             activityToken: token, activityUrl: settings.publicAPIURL.map { "\($0)/api/containers/\(record.id)/activity" }
         )
         do {
-            _ = try await agent.assign(address: address, assignment: assignment)
+            try await agent.assign(address: address, assignment: assignment)
         } catch {
-            logger.warning("Assignment refused", metadata: ["container.id": "\(record.id)", "error": "\(error)"])
-            await launcher.discard(record.id, serviceId: record.serviceId, reason: "assignment failed: \(error)")
-            return nil
+            logger.warning("Assignment failed", metadata: ["container.id": "\(record.id)", "error": "\(error)"])
+            switch error.kind {
+            case .unreachable:
+                try await store.release(record.id, epoch: epoch, reason: "the assignment never reached the agent: \(error.message)")
+            case .alreadyAssigned:
+                await launcher.fail(record.id, expected: [.assigning], serviceId: record.serviceId, reason: "taken: its agent already held an assignment nobody made here", when: ours)
+            case .refused, .noAnswer:
+                await launcher.fail(record.id, expected: [.assigning], serviceId: record.serviceId, reason: "assignment failed: \(error)", when: ours)
+            }
+            return .failure(error)
         }
-        let millis = Double((ContinuousClock.now - started).milliseconds)
-        let now = Date()
-        let tokenHash = Self.hash(token)
-        let userId = request.userId
-        guard let running = try await store.transition(record.id, from: [.assigning], to: .running, kind: "assigned", reason: "bucket \(bucket)", at: now, change: {
-            $0.s3Bucket = bucket
-            $0.s3Region = region
-            $0.userId = userId
-            $0.assignedAt = now
-            $0.lastActivityAt = now
+        let millis = Double((ContinuousClock.now - order.arrived).milliseconds)
+        let running = try await store.transition(record.id, from: [.assigning], to: .running, kind: "assigned", reason: "bucket \(order.bucket)", when: .matching(ours)) {
             $0.claimMillis = millis
-            $0.activityTokenHash = tokenHash
-        }) else { return nil }
+        }
+        guard let running else { return .failure(AgentError(.noAnswer, "the container left assigning while its agent was called")) }
         logger.info("Container assigned", metadata: ["container.id": "\(record.id)", "prewarmed": "\(record.isPreWarmed)", "claim.ms": "\(millis)"])
-        return running
+        return .success(running)
     }
 
     // MARK: - Validation

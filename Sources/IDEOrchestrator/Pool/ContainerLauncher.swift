@@ -10,9 +10,11 @@ public struct ContainerLauncher: Sendable {
     let routes: RoutePlan
     let settings: Settings
     let logger: Logger
+    /// Rung whenever a container becomes ready.
+    public let readySignal: ReadySignal
 
     /// Creates a launcher.
-    public init(store: AppDatabase, engine: any DockerEngine, agent: any AgentClient, settings: Settings, logger: Logger) {
+    public init(store: AppDatabase, engine: any DockerEngine, agent: any AgentClient, settings: Settings, logger: Logger, readySignal: ReadySignal = ReadySignal()) {
         self.store = store
         self.engine = engine
         self.agent = agent
@@ -20,6 +22,7 @@ public struct ContainerLauncher: Sendable {
         self.routes = RoutePlan(settings: settings)
         self.settings = settings
         self.logger = logger
+        self.readySignal = readySignal
     }
 
     /// Stores a new record in `creating`; the service comes with `start`.
@@ -33,50 +36,49 @@ public struct ContainerLauncher: Sendable {
         return record
     }
 
-    /// Creates the record's Swarm service and waits until its agent answers.
-    ///
-    /// Pool containers end `ready`; cold starts stay `warming` with their address, for the
-    /// caller to assign directly. On failure the service is removed and the record `failed`.
+    /// Creates the record's Swarm service and waits until its agent answers; the container
+    /// ends `ready` (a cold start too: whoever waits for a container takes the first ready one).
+    /// On failure the service is removed and the record `failed`.
     public func start(_ record: ContainerRecord) async throws -> ContainerRecord {
         do {
             _ = try await engine.image(settings.ideImage)
             let serviceId = try await engine.createService(blueprint.spec(for: record.id, pooled: record.isPreWarmed))
             guard let warming = try await store.transition(record.id, from: [.creating], to: .warming, kind: "service_created", change: { $0.serviceId = serviceId }) else {
-                try? await engine.removeService(serviceId)
+                removeServiceInBackground(serviceId)
                 throw LaunchError(message: "container \(record.id) left creating while its service was made")
             }
-            return try await waitUntilReady(warming, within: record.isPreWarmed ? settings.readyTimeout : settings.coldStartTimeout)
+            return try await waitUntilReady(warming)
         } catch {
-            await discard(record.id, serviceId: nil, reason: "\(error)")
+            await fail(record.id, expected: [.creating, .warming], serviceId: nil, reason: "\(error)")
             throw error
         }
     }
 
-    /// Polls the service's task until its agent answers within `timeout`
-    /// (`CONTAINER_READY_TIMEOUT` by default; cold starts pass `COLD_START_TIMEOUT`).
-    public func waitUntilReady(_ record: ContainerRecord, within timeout: Duration? = nil) async throws -> ContainerRecord {
+    /// How long a launch of this record may take: `COLD_START_TIMEOUT` for cold starts,
+    /// `CONTAINER_READY_TIMEOUT` for the pool's.
+    public func launchTimeout(pooled: Bool) -> Duration {
+        pooled ? settings.readyTimeout : settings.coldStartTimeout
+    }
+
+    /// Polls the service's task until its agent answers, within the record's launch timeout.
+    public func waitUntilReady(_ record: ContainerRecord) async throws -> ContainerRecord {
         guard let serviceId = record.serviceId else { throw LaunchError(message: "container \(record.id) has no service") }
-        let timeout = timeout ?? settings.readyTimeout
+        let timeout = launchTimeout(pooled: record.isPreWarmed)
         let deadline = ContinuousClock.now + timeout
         var lastProblem = "no running task yet"
         while ContinuousClock.now < deadline {
             try Task.checkCancellation()
             switch try await probe(serviceId: serviceId) {
-            case .ready(let address):
-                if record.isPreWarmed {
-                    guard let ready = try await store.transition(record.id, from: [.warming], to: .ready, kind: "ready", change: {
-                        $0.taskAddress = address
-                        $0.readyAt = Date()
-                    }) else { throw LaunchError(message: "container \(record.id) left warming while starting") }
-                    return ready
-                }
-                guard let warm = try await store.update(record.id, change: {
+            case .ready(let address, let taskId):
+                guard let ready = try await store.transition(record.id, from: [.warming], to: .ready, kind: "ready", change: {
                     $0.taskAddress = address
+                    $0.taskId = taskId
                     $0.readyAt = Date()
-                }) else { throw LaunchError(message: "container \(record.id) vanished while starting") }
-                return warm
+                }) else { throw LaunchError(message: "container \(record.id) left warming while starting") }
+                readySignal.notify()
+                return ready
             case .failing(let problem):
-                await discard(record.id, serviceId: serviceId, reason: problem)
+                await fail(record.id, expected: [.warming], serviceId: serviceId, reason: problem)
                 throw LaunchError(message: problem)
             case .pending(let problem):
                 lastProblem = problem
@@ -84,12 +86,12 @@ public struct ContainerLauncher: Sendable {
             try await Task.sleep(for: .milliseconds(150))
         }
         let reason = "not ready within \(timeout): \(lastProblem)"
-        await discard(record.id, serviceId: serviceId, reason: reason)
+        await fail(record.id, expected: [.warming], serviceId: serviceId, reason: reason)
         throw LaunchError(message: reason)
     }
 
     private enum Probe {
-        case ready(address: String)
+        case ready(address: String, taskId: String)
         case pending(String)
         case failing(String)
     }
@@ -104,7 +106,10 @@ public struct ContainerLauncher: Sendable {
             return .pending(tasks.last.map { "task \($0.status.state)" } ?? "no task yet")
         }
         guard let address = try await address(of: task) else { return .pending("task has no address on \(settings.swarmNetwork)") }
-        return await agent.isHealthy(address: address) ? .ready(address: address) : .pending("agent not answering at \(address)")
+        guard let health = await agent.health(address: address) else { return .pending("agent not answering at \(address)") }
+        // A container assigned before we ever handed it out was taken by someone else.
+        if health.assigned == true { return .failing("its agent reports an assignment nobody made through this service") }
+        return .ready(address: address, taskId: task.id)
     }
 
     /// The task's IPv4 address on the IDE network: from the container on bridge networks,
@@ -116,15 +121,33 @@ public struct ContainerLauncher: Sendable {
         return try await engine.container(containerID).address(on: settings.swarmNetwork)
     }
 
-    /// Removes a container's service (if any) and records it as failed.
-    public func discard(_ id: String, serviceId: String?, reason: String) async {
-        logger.warning("Container discarded", metadata: ["container.id": "\(id)", "reason": "\(reason)"])
-        let record = try? await store.transition(id, from: ContainerStopper.stoppable, to: .failed, kind: "failed", reason: reason) {
-            $0.shutdownReason = .failed
+    /// Fails container `id` if it is still in one of `expected` (and `condition` holds), then
+    /// removes its service in the background; returns whether it was failed. A container that
+    /// moved on meanwhile (say, was claimed) is left alone.
+    @discardableResult
+    public func fail(
+        _ id: String, expected: Set<ContainerStatus>, serviceId: String?, reason: String,
+        when condition: @escaping @Sendable (ContainerRecord) -> Bool = { _ in true }
+    ) async -> Bool {
+        let record: ContainerRecord?
+        do {
+            record = try await store.transition(id, from: expected, to: .failed, kind: "failed", reason: reason, when: .matching(condition)) {
+                $0.shutdownReason = .failed
+            }
+        } catch {
+            logger.error("Recording a failure failed", metadata: ["container.id": "\(id)", "error": "\(error)"])
+            return false
         }
-        if let serviceId = serviceId ?? record?.serviceId {
-            await removeService(serviceId)
-        }
+        guard let record else { return false }
+        logger.warning("Container failed", metadata: ["container.id": "\(id)", "reason": "\(reason)"])
+        if let serviceId = serviceId ?? record.serviceId { removeServiceInBackground(serviceId) }
+        return true
+    }
+
+    /// Removes a service off the caller's path. Idempotent; if the process dies first, the
+    /// reconciler removes the service of a record that is no longer live.
+    public func removeServiceInBackground(_ serviceId: String) {
+        Task { await removeService(serviceId) }
     }
 
     /// Removes a Swarm service, treating "already gone" as success.

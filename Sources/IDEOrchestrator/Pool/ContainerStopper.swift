@@ -1,39 +1,53 @@
 import Foundation
 
-/// Stops a container: `stopping`, its service removed, then `stopped` with a reason.
+/// Stops a container: `stopping` (the intent, owned by this run), its service removed, then
+/// `stopped` with a reason. Every step is idempotent, so an interrupted stop is finished by
+/// running `finish` again.
 public struct ContainerStopper: Sendable {
     /// Statuses a container can be stopped from.
     public static let stoppable: Set<ContainerStatus> = [.creating, .warming, .ready, .assigning, .running]
 
     let store: AppDatabase
     let launcher: ContainerLauncher
+    let epoch: Epoch
     let onPoolShrunk: @Sendable () -> Void
 
-    /// Creates a stopper; `onPoolShrunk` runs after a warm pool container is stopped.
-    public init(store: AppDatabase, launcher: ContainerLauncher, onPoolShrunk: @escaping @Sendable () -> Void = {}) {
+    /// Creates a stopper; `onPoolShrunk` runs after a ready or launching container is stopped.
+    public init(store: AppDatabase, launcher: ContainerLauncher, epoch: Epoch, onPoolShrunk: @escaping @Sendable () -> Void = {}) {
         self.store = store
         self.launcher = launcher
+        self.epoch = epoch
         self.onPoolShrunk = onPoolShrunk
     }
 
-    /// Stops container `id` if it is in one of `allowed` (or half-stopped already); returns its
-    /// final record, or nil when there is no such container. Stopping twice changes nothing,
-    /// and a container that moved on meanwhile (say, claimed) is left alone.
+    /// Stops container `id` if it is in one of `allowed` and `condition` holds (or finishes a
+    /// stop already under way); returns its latest record, or nil when there is no such
+    /// container. A container that moved on meanwhile (say, was claimed) is left alone.
     @discardableResult
-    public func stop(_ id: String, reason: ShutdownReason, detail: String, from allowed: Set<ContainerStatus> = stoppable) async throws -> ContainerRecord? {
+    public func stop(
+        _ id: String, reason: ShutdownReason, detail: String, from allowed: Set<ContainerStatus> = stoppable,
+        when condition: @escaping @Sendable (ContainerRecord) -> Bool = { _ in true }
+    ) async throws -> ContainerRecord? {
         guard let record = try await store.container(id) else { return nil }
-        let stopping = try await store.transition(id, from: allowed, to: .stopping, kind: "stopping", reason: "\(reason.rawValue): \(detail)") {
+        let stopping = try await store.transition(id, from: allowed, to: .stopping, kind: "stopping", reason: "\(reason.rawValue): \(detail)", epoch: epoch, when: .matching(condition)) {
             $0.shutdownReason = reason
         }
         guard let target = stopping ?? (record.status == .stopping ? record : nil) else {
             return try await store.container(id)
         }
-        if let serviceId = target.serviceId {
+        let stopped = try await finish(target)
+        if ContainerStatus.pooled.contains(record.status) { onPoolShrunk() }
+        return stopped
+    }
+
+    /// Removes the service of a `stopping` container and records it `stopped`.
+    @discardableResult
+    public func finish(_ record: ContainerRecord) async throws -> ContainerRecord? {
+        if let serviceId = record.serviceId {
             await launcher.removeService(serviceId)
         }
-        let stopped = try await store.transition(id, from: [.stopping], to: .stopped, kind: "stopped", reason: reason.rawValue)
-        if record.isPreWarmed, ContainerStatus.pooled.contains(record.status) { onPoolShrunk() }
+        let stopped = try await store.transition(record.id, from: [.stopping], to: .stopped, kind: "stopped", reason: record.shutdownReason?.rawValue)
         if let stopped { return stopped }
-        return try await store.container(id)
+        return try await store.container(record.id)
     }
 }

@@ -26,10 +26,10 @@ public actor PoolMaintainer: Service {
     public private(set) var lastWaitReason: String?
 
     /// Creates a maintainer.
-    public init(store: AppDatabase, launcher: ContainerLauncher, resources: any ResourceGate, settings: Settings, logger: Logger) {
+    public init(store: AppDatabase, launcher: ContainerLauncher, resources: any ResourceGate, settings: Settings, epoch: Epoch, logger: Logger) {
         self.store = store
         self.launcher = launcher
-        self.stopper = ContainerStopper(store: store, launcher: launcher)
+        self.stopper = ContainerStopper(store: store, launcher: launcher, epoch: epoch)
         self.resources = resources
         self.target = settings.poolSize
         self.concurrency = settings.spawnConcurrency
@@ -127,17 +127,18 @@ public actor PoolMaintainer: Service {
         }
     }
 
-    /// Pool records left creating or warming by an earlier run: resume waiting for those with a
-    /// service, fail those without (the reconciler removes any service they may have).
+    /// Launches left creating or warming by an earlier run, of either origin: resume waiting
+    /// for those with a service (they join the pool), fail those without (the reconciler
+    /// removes any service they may have).
     private func resumeInterruptedLaunches() async -> [ContainerRecord] {
-        let stale = (try? await store.containers(in: [.creating, .warming]).filter(\.isPreWarmed)) ?? []
+        let stale = (try? await store.containers(in: [.creating, .warming])) ?? []
         var resumed: [ContainerRecord] = []
         for record in stale {
             if record.status == .warming, record.serviceId != nil {
                 inFlight += 1
                 resumed.append(record)
             } else {
-                await launcher.discard(record.id, serviceId: record.serviceId, reason: "interrupted before its service was recorded")
+                await launcher.fail(record.id, expected: [.creating], serviceId: record.serviceId, reason: "interrupted before its service was recorded")
             }
         }
         return resumed

@@ -48,7 +48,10 @@ public struct ServiceBlueprint: Sendable {
                     stopGracePeriod: 10_000_000_000
                 ),
                 resources: .init(limits: .init(nanoCPUs: Int64((cpuLimit * 1_000_000_000).rounded()), memoryBytes: memoryLimitBytes)),
-                restartPolicy: .init(condition: "on-failure", delay: 1_000_000_000, maxAttempts: restartMaxAttempts, window: 60_000_000_000),
+                // Swarm reads MaxAttempts 0 as "unlimited": no restarts at all is condition none.
+                restartPolicy: restartMaxAttempts == 0
+                    ? .init(condition: "none")
+                    : .init(condition: "on-failure", delay: 1_000_000_000, maxAttempts: restartMaxAttempts, window: 60_000_000_000),
                 networks: [.init(target: network)]
             )
         )

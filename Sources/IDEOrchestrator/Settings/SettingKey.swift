@@ -38,8 +38,12 @@ extension SettingKey {
     static let coldStartTimeout = SettingKey("COLD_START_TIMEOUT", "60s", "How long a start request waits for a cold-started container.")
     static let poolInterval = SettingKey("POOL_CHECK_INTERVAL", "5s", "How often the pool maintainer checks its figures when nothing else wakes it.")
     static let spawnBackoffMax = SettingKey("POOL_BACKOFF_MAX", "60s", "Longest pause between spawn attempts after repeated failures.")
-    static let restartMaxAttempts = SettingKey("CONTAINER_RESTART_MAX_ATTEMPTS", "3", "How often Swarm restarts a failed IDE container before giving up.")
+    static let restartMaxAttempts = SettingKey("CONTAINER_RESTART_MAX_ATTEMPTS", "3", "How often Swarm restarts a failed IDE container before giving up; 0 means never. A restarted container is a new, empty one: an assigned container whose task changes is ended with reason container_restarted.")
     static let agentTimeout = SettingKey("AGENT_TIMEOUT", "10s", "Deadline for a call to a container's agent.")
+    static let agentConnectTimeout = SettingKey("AGENT_CONNECT_TIMEOUT", "1s", "Deadline for connecting to a container's agent; a claim whose assignment never connected puts the container back as suspect and tries the next.")
+    static let claimMaxAttempts = SettingKey("CLAIM_MAX_ATTEMPTS", "3", "Containers one start request tries before it answers 503 CONTAINER_START_FAILED.")
+    static let coldStartConcurrency = SettingKey("MAX_CONCURRENT_COLD_STARTS", "4", "Containers launched at once for start requests that found none ready (besides the pool's own launches); further requests wait for the first container to become ready.")
+    static let healthCheckConcurrency = SettingKey("HEALTH_CHECK_CONCURRENCY", "64", "Containers probed at once in a health round.")
     static let rateLimit = SettingKey("RATE_LIMIT_PER_MINUTE", "1200", "Requests per API key per minute, with bursts up to the same number, before 429 (0 disables the limit).")
     static let resourceSampleInterval = SettingKey("RESOURCE_SAMPLE_INTERVAL", "5s", "How often node memory and CPU are sampled for the spawn gate and /api/health.")
     static let publicAPIURL = SettingKey("PUBLIC_API_URL", "", "URL at which IDE containers reach this API to report activity, e.g. http://orchestrator:3001; empty leaves the activity URL out of assignments.")
@@ -64,8 +68,8 @@ extension SettingKey {
         .port, .host, .apiKey, .apiKeys, .dockerHost, .databasePath, .ideImage, .poolSize,
         .cpuLimit, .memoryLimit, .maxMemoryPercent, .maxCPUPercent, .domain, .swarmNetwork, .logLevel,
         .instanceName, .spawnConcurrency, .readyTimeout, .coldStartTimeout, .poolInterval, .spawnBackoffMax,
-        .restartMaxAttempts, .agentTimeout, .rateLimit, .resourceSampleInterval, .publicAPIURL,
-        .healthCheckInterval, .healthCheckTimeout, .healthCheckRetries, .unhealthyGracePeriod, .idleTimeout, .warmTTL,
+        .restartMaxAttempts, .agentTimeout, .agentConnectTimeout, .claimMaxAttempts, .coldStartConcurrency, .rateLimit, .resourceSampleInterval, .publicAPIURL,
+        .healthCheckInterval, .healthCheckTimeout, .healthCheckRetries, .healthCheckConcurrency, .unhealthyGracePeriod, .idleTimeout, .warmTTL,
         .reconcileInterval, .housekeepingInterval, .retentionDays, .publicDirectory, .traefikCertResolver,
         .s3Endpoint, .s3Region, .s3AccessKeyId, .s3SecretAccessKey,
     ]

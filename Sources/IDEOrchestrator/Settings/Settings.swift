@@ -46,6 +46,14 @@ public struct Settings: Sendable {
     public var restartMaxAttempts: Int
     /// Deadline for agent calls.
     public var agentTimeout: Duration
+    /// Deadline for connecting to an agent.
+    public var agentConnectTimeout: Duration
+    /// Containers one start request tries.
+    public var claimMaxAttempts: Int
+    /// Cold starts launched at once for waiting requests.
+    public var coldStartConcurrency: Int
+    /// Containers probed at once in a health round.
+    public var healthCheckConcurrency: Int
     /// Requests per key per minute; 0 disables limiting.
     public var rateLimitPerMinute: Int
     /// How often resources are sampled.
@@ -118,6 +126,10 @@ public struct Settings: Sendable {
         spawnBackoffMax = try env.duration(.spawnBackoffMax, minimum: .milliseconds(100))
         restartMaxAttempts = try env.integer(.restartMaxAttempts, in: 0...100)
         agentTimeout = try env.duration(.agentTimeout, minimum: .milliseconds(100))
+        agentConnectTimeout = try env.duration(.agentConnectTimeout, minimum: .milliseconds(50))
+        claimMaxAttempts = try env.integer(.claimMaxAttempts, in: 1...20)
+        coldStartConcurrency = try env.integer(.coldStartConcurrency, in: 1...256)
+        healthCheckConcurrency = try env.integer(.healthCheckConcurrency, in: 1...1024)
         rateLimitPerMinute = try env.integer(.rateLimit, in: 0...1_000_000)
         resourceSampleInterval = try env.duration(.resourceSampleInterval, minimum: .milliseconds(100))
         publicAPIURL = env.string(.publicAPIURL).nilIfEmpty.map { $0.trimmingSuffix("/") }

@@ -50,6 +50,15 @@ extension AppDatabase {
                 t.column("reason", .text)
             }
         }
+        migrator.registerMigration("v2: lifecycle ownership, task identity, activity tracking") { db in
+            try db.alter(table: "container") { t in
+                t.add(column: "statusSince", .datetime)
+                t.add(column: "ownerEpoch", .text)
+                t.add(column: "taskId", .text)
+                t.add(column: "activityTracked", .boolean).notNull().defaults(to: false)
+            }
+            try db.execute(sql: "UPDATE container SET statusSince = COALESCE(stoppedAt, assignedAt, readyAt, createdAt)")
+        }
         return migrator
     }
 }

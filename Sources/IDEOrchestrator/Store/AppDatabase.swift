@@ -35,17 +35,26 @@ public struct AppDatabase: Sendable {
 
     /// Stores a new container with a `created` event.
     public func insert(_ record: ContainerRecord, reason: String) async throws {
+        _ = try await insertIfAbsent(record, reason: reason)
+    }
+
+    /// Stores a new container unless one with its id exists; returns whether it was stored.
+    public func insertIfAbsent(_ record: ContainerRecord, reason: String) async throws -> Bool {
         try await writer.write { db in
+            guard try !ContainerRecord.exists(db, key: record.id) else { return false }
             try record.insert(db)
             var event = ContainerEvent(containerId: record.id, at: record.createdAt, kind: "created", toStatus: record.status, reason: reason)
             try event.insert(db)
+            return true
         }
     }
 
-    /// Moves a container to `status` if it is currently in one of `from`, applying `change`.
+    /// Moves a container to `status` if it is still in one of `from` (the status the caller
+    /// observed) and `when` holds for it, applying `change`: a compare-and-set, decided inside
+    /// the write transaction, so an action planned on old data changes nothing.
     ///
-    /// Returns the updated record, or nil when the container is missing or in another status,
-    /// so concurrent actors never both win the same transition.
+    /// Returns the updated record, or nil when the container is missing, moved on, or `when`
+    /// is false. `epoch` marks the run that owns the new status's in-flight step.
     @discardableResult
     public func transition(
         _ id: String,
@@ -54,29 +63,45 @@ public struct AppDatabase: Sendable {
         kind: String,
         reason: String? = nil,
         at now: Date = Date(),
+        epoch: Epoch? = nil,
+        when condition: RecordCheck = .always,
         change: @Sendable (inout ContainerRecord) -> Void = { _ in }
     ) async throws -> ContainerRecord? {
         try await writer.write { db in
-            guard var record = try ContainerRecord.fetchOne(db, key: id),
-                  from.contains(record.status),
-                  record.status == status || record.status.successors.contains(status)
-            else { return nil }
-            let previous = record.status
-            record.status = status
-            if status == .stopped || status == .failed, record.stoppedAt == nil { record.stoppedAt = now }
-            change(&record)
-            try record.update(db)
-            var event = ContainerEvent(containerId: id, at: now, kind: kind, fromStatus: previous, toStatus: status, reason: reason)
-            try event.insert(db)
-            return record
+            try Self.transition(db, id, from: from, to: status, kind: kind, reason: reason, at: now, epoch: epoch, when: condition.holds, change: change)
         }
     }
 
-    /// Updates fields that are not a status change (health figures, activity, addresses).
+    static func transition(
+        _ db: Database, _ id: String, from: Set<ContainerStatus>, to status: ContainerStatus, kind: String, reason: String?,
+        at now: Date, epoch: Epoch?, when condition: (ContainerRecord) -> Bool, change: (inout ContainerRecord) -> Void
+    ) throws -> ContainerRecord? {
+        guard var record = try ContainerRecord.fetchOne(db, key: id),
+              from.contains(record.status),
+              record.status == status || record.status.successors.contains(status),
+              condition(record)
+        else { return nil }
+        let previous = record.status
+        record.status = status
+        if previous != status { record.statusSince = now }
+        record.ownerEpoch = epoch?.id
+        if !status.isLive, record.stoppedAt == nil { record.stoppedAt = now }
+        change(&record)
+        try record.update(db)
+        var event = ContainerEvent(containerId: id, at: now, kind: kind, fromStatus: previous, toStatus: status, reason: reason)
+        try event.insert(db)
+        return record
+    }
+
+    /// Updates fields that are not a status change (health figures, activity, addresses), if
+    /// the container is still in one of `statuses`.
     @discardableResult
-    public func update(_ id: String, event: (kind: String, reason: String?)? = nil, at now: Date = Date(), change: @Sendable (inout ContainerRecord) -> Void) async throws -> ContainerRecord? {
+    public func update(
+        _ id: String, in statuses: Set<ContainerStatus> = ContainerStatus.live, event: (kind: String, reason: String?)? = nil,
+        at now: Date = Date(), change: @Sendable (inout ContainerRecord) -> Void
+    ) async throws -> ContainerRecord? {
         try await writer.write { db in
-            guard var record = try ContainerRecord.fetchOne(db, key: id) else { return nil }
+            guard var record = try ContainerRecord.fetchOne(db, key: id), statuses.contains(record.status) else { return nil }
             change(&record)
             try record.update(db)
             if let event {
@@ -87,22 +112,44 @@ public struct AppDatabase: Sendable {
         }
     }
 
-    /// Atomically takes the oldest ready pool container and marks it `assigning`; containers
-    /// ready since before `freshSince` are stale and never handed out.
-    public func claimReady(freshSince: Date? = nil, at now: Date = Date()) async throws -> ContainerRecord? {
+    /// Takes the oldest healthy ready container (pool or a cold start that lost its race) and
+    /// commits the claim's intent with it: `assigning`, bucket, user, token hash and claim time,
+    /// owned by `intent.epoch`. Containers ready since before `freshSince` are stale and never
+    /// handed out; suspect ones (`healthStatus` unhealthy) wait for a health check.
+    public func claim(_ intent: ClaimIntent, freshSince: Date? = nil, at now: Date = Date()) async throws -> ContainerRecord? {
         try await writer.write { db in
             var request = ContainerRecord
-                .filter(ContainerRecord.Columns.status == ContainerStatus.ready && ContainerRecord.Columns.isPreWarmed == true)
+                .filter(ContainerRecord.Columns.status == ContainerStatus.ready && ContainerRecord.Columns.healthStatus != "unhealthy")
             if let freshSince { request = request.filter(ContainerRecord.Columns.readyAt >= freshSince) }
-            guard var record = try request
-                .order(ContainerRecord.Columns.readyAt, ContainerRecord.Columns.createdAt)
-                .fetchOne(db)
-            else { return nil }
-            record.status = .assigning
-            try record.update(db)
-            var event = ContainerEvent(containerId: record.id, at: now, kind: "claimed", fromStatus: .ready, toStatus: .assigning)
-            try event.insert(db)
-            return record
+            guard let candidate = try request.order(ContainerRecord.Columns.readyAt, ContainerRecord.Columns.createdAt).fetchOne(db) else { return nil }
+            return try Self.transition(db, candidate.id, from: [.ready], to: .assigning, kind: "claimed", reason: "bucket \(intent.bucket)", at: now, epoch: intent.epoch, when: { _ in true }) {
+                intent.apply(to: &$0, at: now)
+            }
+        }
+    }
+
+    /// Puts a claimed container back in the pool because the assignment never reached its
+    /// agent; it is suspect (skipped by claims) until a health check clears it.
+    @discardableResult
+    public func release(_ id: String, epoch: Epoch, reason: String, at now: Date = Date()) async throws -> ContainerRecord? {
+        try await transition(id, from: [.assigning], to: .ready, kind: "released", reason: reason, at: now, when: .matching { $0.ownerEpoch == epoch.id }) {
+            ClaimIntent.clear(&$0)
+            $0.healthStatus = "unhealthy"
+        }
+    }
+
+    /// Writes one health round in one transaction; each result applies only while the
+    /// container is still in the status the round observed. Returns the updated records.
+    public func recordHealth(_ results: [HealthResult], at now: Date = Date()) async throws -> [ContainerRecord] {
+        try await writer.write { db in
+            var updated: [ContainerRecord] = []
+            for result in results {
+                guard var record = try ContainerRecord.fetchOne(db, key: result.id), record.status == result.observedStatus else { continue }
+                result.apply(to: &record, at: now)
+                try record.update(db)
+                updated.append(record)
+            }
+            return updated
         }
     }
 
@@ -131,19 +178,18 @@ public struct AppDatabase: Sendable {
         }
     }
 
-    /// The live container already serving this bucket (and user, when given).
-    public func activeAssignment(bucket: String, userId: String?) async throws -> ContainerRecord? {
+    /// The live (assigning or running) containers holding this bucket, whatever their user.
+    public func liveAssignments(bucket: String) async throws -> [ContainerRecord] {
         try await writer.read { db in
-            var request = ContainerRecord
+            try ContainerRecord
                 .filter(ContainerRecord.Columns.s3Bucket == bucket)
-                .filter([ContainerStatus.running, .assigning].contains(ContainerRecord.Columns.status))
-            if let userId { request = request.filter(ContainerRecord.Columns.userId == userId) }
-            return try request.order(ContainerRecord.Columns.assignedAt.desc).fetchOne(db)
+                .filter(ContainerStatus.assigned.contains(ContainerRecord.Columns.status))
+                .order(ContainerRecord.Columns.assignedAt.desc).fetchAll(db)
         }
     }
 
-    /// How many containers are in each status, split by pool and cold start; ready pool
-    /// containers ready since before `staleBefore` are counted as stale.
+    /// How many containers are in each status; launches are split by pool and cold start,
+    /// and ready containers (of either origin) ready since before `staleBefore` count as stale.
     public func poolCounts(staleBefore: Date? = nil) async throws -> PoolCounts {
         try await writer.read { db in
             let rows = try Row.fetchAll(db, sql: """
@@ -162,10 +208,10 @@ public struct AppDatabase: Sendable {
         }
     }
 
-    /// Ready pool containers, oldest first (`stale`: ready since before the cutoff) or newest first.
+    /// Ready containers, oldest first (`stale`: ready since before the cutoff) or newest first.
     public func readyPoolContainers(readyBefore cutoff: Date?) async throws -> [ContainerRecord] {
         try await writer.read { db in
-            var request = ContainerRecord.filter(ContainerRecord.Columns.status == ContainerStatus.ready && ContainerRecord.Columns.isPreWarmed == true)
+            var request = ContainerRecord.filter(ContainerRecord.Columns.status == ContainerStatus.ready)
             if let cutoff {
                 request = request.filter(ContainerRecord.Columns.readyAt < cutoff).order(ContainerRecord.Columns.readyAt)
             } else {
@@ -217,13 +263,13 @@ public struct PoolCounts: Sendable, Equatable {
     public var creating = 0
     /// Pool containers waiting for their agent.
     public var warming = 0
-    /// Pool containers ready to claim (fresh and stale).
+    /// Containers ready to claim (fresh and stale), whichever launch made them.
     public var ready = 0
     /// Ready pool containers past the warm TTL, waiting to be recycled.
     public var staleReady = 0
     /// Containers of any origin being assigned or running.
     public var assigned = 0
-    /// Cold starts not yet assigned.
+    /// Cold starts still launching.
     public var coldStarting = 0
     /// Containers being stopped.
     public var stopping = 0
@@ -238,10 +284,10 @@ public struct PoolCounts: Sendable, Equatable {
         switch status {
         case .creating where pooled: creating += count
         case .warming where pooled: warming += count
-        case .ready where pooled:
+        case .ready:
             ready += count
             if stale { staleReady += count }
-        case .creating, .warming, .ready: coldStarting += count
+        case .creating, .warming: coldStarting += count
         case .assigning, .running: assigned += count
         case .stopping: stopping += count
         case .stopped, .failed: break

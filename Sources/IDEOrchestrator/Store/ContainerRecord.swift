@@ -57,6 +57,15 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     public var unhealthySince: Date?
     /// SHA-256 of the per-container activity token; the token itself is never stored.
     public var activityTokenHash: String?
+    /// When the container entered its current status (recovery deadlines count from here).
+    public var statusSince: Date?
+    /// The run of this service (see `Epoch`) that owns an in-flight step (`assigning`, `stopping`).
+    public var ownerEpoch: String?
+    /// The Swarm task whose container is (or was) this record's; a different task is a new container.
+    public var taskId: String?
+    /// Whether the service can learn of this container's activity (the agent reports it, or
+    /// was given the push URL); idle shutdown applies only then.
+    public var activityTracked: Bool
 
     /// Creates a new record in `creating`.
     public init(id: String, isPreWarmed: Bool, cpuLimit: Double, memoryLimitBytes: Int64, urls: ContainerURLs, now: Date) {
@@ -72,6 +81,8 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
         self.webUrl = urls.webServer
         self.healthStatus = "unknown"
         self.consecutiveHealthFailures = 0
+        self.statusSince = now
+        self.activityTracked = false
     }
 
     /// The container's public URLs.
@@ -106,5 +117,7 @@ extension ContainerRecord: FetchableRecord, PersistableRecord {
         static let assignedAt = Column(CodingKeys.assignedAt)
         static let stoppedAt = Column(CodingKeys.stoppedAt)
         static let lastActivityAt = Column(CodingKeys.lastActivityAt)
+        static let healthStatus = Column(CodingKeys.healthStatus)
+        static let statusSince = Column(CodingKeys.statusSince)
     }
 }

@@ -1,0 +1,204 @@
+import Foundation
+import Synchronization
+@testable import IDEOrchestrator
+
+/// A Docker engine that keeps services and tasks in memory: a created service gets a running
+/// task at a fresh address on the IDE network at once. Tests restart or kill tasks, remove
+/// services behind the orchestrator's back, and make the engine unreachable.
+final class FakeSwarm: DockerEngine, Sendable {
+    struct Service {
+        var service: DockerService
+        var tasks: [SwarmTask]
+    }
+
+    private struct State {
+        var services: [String: Service] = [:]
+        var nextAddress = 1
+        var nextId = 1
+        var unreachable = false
+        var removals = 0
+        var holdCreates = false
+        var creating = 0
+        var mostCreating = 0
+        var held: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+    let network: String
+
+    init(network: String = "ide-network") {
+        self.network = network
+    }
+
+    // MARK: - Test controls
+
+    /// Makes every call fail as if the engine were down.
+    func setUnreachable(_ down: Bool) { state.withLock { $0.unreachable = down } }
+    /// Makes `createService` wait until `releaseCreates` (to count concurrent launches).
+    func holdCreates(_ hold: Bool) { state.withLock { $0.holdCreates = hold } }
+    /// Lets every held `createService` go on.
+    func releaseCreates() {
+        let waiters = state.withLock { state in
+            defer { state.held = []; state.holdCreates = false }
+            return state.held
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+    /// `createService` calls under way now, and the most there ever were at once.
+    var creates: (now: Int, most: Int) { state.withLock { ($0.creating, $0.mostCreating) } }
+    /// Live services by name.
+    var serviceNames: Set<String> { state.withLock { Set($0.services.values.map(\.service.spec.name)) } }
+    /// How many removals succeeded.
+    var removals: Int { state.withLock { $0.removals } }
+
+    /// Ends the running task of service `name` (as `failed`) and starts a new one at a new address.
+    @discardableResult
+    func restartTask(of name: String) -> String? {
+        state.withLock { state in
+            guard let key = state.services.first(where: { $0.value.service.spec.name == name })?.key else { return nil }
+            for index in state.services[key]!.tasks.indices where state.services[key]!.tasks[index].status.state == "running" {
+                state.services[key]!.tasks[index].status.state = "failed"
+                state.services[key]!.tasks[index].desiredState = "shutdown"
+            }
+            let task = Self.newTask(&state, serviceID: key, network: network)
+            state.services[key]!.tasks.append(task)
+            return task.networksAttachments?.first?.addresses?.first.map { String($0.split(separator: "/")[0]) }
+        }
+    }
+
+    /// The running task's address of service `name`.
+    func address(of name: String) -> String? {
+        state.withLock { state in
+            state.services.values.first { $0.service.spec.name == name }?.tasks.first { $0.status.state == "running" }?
+                .networksAttachments?.first?.addresses?.first.map { String($0.split(separator: "/")[0]) }
+        }
+    }
+
+    /// Creates a service directly, as another deployment (or a lost database) would leave it.
+    @discardableResult
+    func plant(_ spec: ServiceSpec) -> String {
+        state.withLock { Self.create(&$0, spec, network: network) }
+    }
+
+    // MARK: - DockerEngine
+
+    private func reach() throws {
+        if state.withLock({ $0.unreachable }) { throw DockerError(.engineUnreachable, message: "the fake engine is down") }
+    }
+
+    func ping() async throws { try reach() }
+    func version() async throws -> DockerVersion {
+        try reach()
+        return DockerVersion(version: "fake-1.0", apiVersion: "1.41", minAPIVersion: "1.24")
+    }
+    func info() async throws -> DockerInfo {
+        try reach()
+        return DockerInfo(serverVersion: "fake-1.0", cpuCount: 2, memoryTotal: 1 << 30, swarm: .init(localNodeState: "active", nodeID: "node-1", controlAvailable: true))
+    }
+    func swarm() async throws -> SwarmDetails {
+        try reach()
+        return SwarmDetails(id: "swarm-1", createdAt: nil)
+    }
+    func image(_ name: String) async throws -> DockerImage {
+        try reach()
+        return DockerImage(id: "sha256:fake", repoTags: [name])
+    }
+    func createService(_ spec: ServiceSpec) async throws -> String {
+        try reach()
+        let hold = state.withLock { state in
+            state.creating += 1
+            state.mostCreating = max(state.mostCreating, state.creating)
+            return state.holdCreates
+        }
+        if hold {
+            await withCheckedContinuation { continuation in
+                let parked = state.withLock { state in
+                    guard state.holdCreates else { return false }
+                    state.held.append(continuation)
+                    return true
+                }
+                if !parked { continuation.resume() }
+            }
+        }
+        return state.withLock { state in
+            state.creating -= 1
+            return Self.create(&state, spec, network: network)
+        }
+    }
+    func service(_ idOrName: String) async throws -> DockerService {
+        try reach()
+        guard let found = state.withLock({ $0.services.values.first { $0.service.id == idOrName || $0.service.spec.name == idOrName } }) else {
+            throw DockerError(.serviceNotFound, status: 404, message: "no such service")
+        }
+        return found.service
+    }
+    func services(labels: [String: String?]) async throws -> [DockerService] {
+        try reach()
+        return state.withLock { state in
+            state.services.values.map(\.service).filter { service in
+                labels.allSatisfy { key, value in value == nil ? service.spec.labels[key] != nil : service.spec.labels[key] == value }
+            }
+        }
+    }
+    func updateService(_ id: String, version: ObjectVersion, spec: ServiceSpec) async throws { try reach() }
+    func removeService(_ idOrName: String) async throws {
+        try reach()
+        let removed = state.withLock { state in
+            guard let key = state.services.first(where: { $0.key == idOrName || $0.value.service.spec.name == idOrName })?.key else { return false }
+            state.services[key] = nil
+            state.removals += 1
+            return true
+        }
+        if !removed { throw DockerError(.serviceNotFound, status: 404, message: "no such service") }
+    }
+    func tasks(serviceID: String?, desiredState: String?) async throws -> [SwarmTask] {
+        try reach()
+        return state.withLock { state in
+            state.services.values.flatMap(\.tasks).filter { task in
+                (serviceID == nil || task.serviceID == serviceID || state.services[task.serviceID]?.service.spec.name == serviceID)
+                    && (desiredState == nil || task.desiredState == desiredState)
+            }
+        }
+    }
+    func container(_ id: String) async throws -> DockerContainer {
+        try reach()
+        throw DockerError(.containerNotFound, status: 404, message: "the fake has task addresses, not containers")
+    }
+    func networks(named name: String?) async throws -> [DockerNetwork] {
+        try reach()
+        return []
+    }
+    func createNetwork(_ request: NetworkCreateRequest) async throws -> String {
+        try reach()
+        return "net-1"
+    }
+    func removeNetwork(_ idOrName: String) async throws { try reach() }
+    func nodes() async throws -> [SwarmNode] {
+        try reach()
+        return []
+    }
+    func events(types: [String]) async throws -> AsyncThrowingStream<DockerEvent, any Error> {
+        try reach()
+        return AsyncThrowingStream { _ in }
+    }
+
+    // MARK: - Internals
+
+    private static func create(_ state: inout State, _ spec: ServiceSpec, network: String) -> String {
+        let id = "svc\(state.nextId)"
+        state.nextId += 1
+        let service = DockerService(id: id, version: ObjectVersion(index: 1), spec: spec, createdAt: nil, updatedAt: nil)
+        state.services[id] = Service(service: service, tasks: [newTask(&state, serviceID: id, network: network)])
+        return id
+    }
+
+    private static func newTask(_ state: inout State, serviceID: String, network: String) -> SwarmTask {
+        let n = state.nextAddress
+        state.nextAddress += 1
+        let attachment = SwarmTask.NetworkAttachment(network: .init(id: "net-1", spec: .init(name: network)), addresses: ["10.77.\(n / 250).\(n % 250 + 1)/24"])
+        return SwarmTask(
+            id: "task\(n)", serviceID: serviceID, nodeID: "node-1", desiredState: "running",
+            status: .init(state: "running"), networksAttachments: [attachment], createdAt: nil
+        )
+    }
+}
