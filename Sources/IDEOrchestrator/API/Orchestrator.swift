@@ -18,6 +18,8 @@ public struct Orchestrator: Sendable {
     public let pool: PoolMaintainer
     /// The spawn gate.
     public let resources: any ResourceGate
+    /// Fans container events out to `/api/events` clients.
+    public let events: EventBroadcaster
     /// The root logger.
     public let logger: Logger
 }
