@@ -4,13 +4,13 @@ import { s } from "./dom.js";
 export const COLORS = { ready: "#1a7f4b", warming: "#c77c02", assigned: "#2f5fb3", target: "#3b4250", warm: "#1a7f4b", cold: "#b3412f" };
 
 function frame(width, height, label) {
-  return s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": label, class: "chart", preserveAspectRatio: "none" },
+  return s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": label, class: "chart" },
     s("title", { text: label }));
 }
 
 /** Lines of ready, warming and assigned over time, with the target dashed. */
 export function poolChart(samples, target) {
-  const width = 600, height = 180, left = 28, bottom = 18, top = 8;
+  const width = 420, height = 170, left = 30, bottom = 18, top = 8;
   const label = `Pool over the last ${samples.length} samples: target ${target}`;
   const svg = frame(width, height, label);
   const max = Math.max(1, target, ...samples.flatMap((p) => [p.ready, p.warming, p.assigned]));
@@ -33,14 +33,14 @@ export function poolChart(samples, target) {
 
 /** One bar: ready, warming and assigned stacked against the target. */
 export function poolBar(pool) {
-  const width = 600, height = 34;
+  const width = 420, height = 30;
   const total = Math.max(pool.target, pool.ready + pool.warming, 1);
   const svg = frame(width, height, `Ready ${pool.ready} and warming ${pool.warming} of target ${pool.target}`);
   let offset = 0;
-  svg.append(s("rect", { x: 0, y: 4, width, height: 22, rx: 4, class: "track" }));
+  svg.append(s("rect", { x: 0, y: 4, width, height: 20, rx: 4, class: "track" }));
   for (const key of ["ready", "warming"]) {
     const w = (pool[key] / total) * width;
-    if (w > 0) svg.append(s("rect", { x: offset, y: 4, width: w, height: 22, fill: COLORS[key], "data-series": key }));
+    if (w > 0) svg.append(s("rect", { x: offset, y: 4, width: w, height: 20, fill: COLORS[key], "data-series": key }));
     offset += w;
   }
   const tx = Math.min(width - 1, (pool.target / total) * width);
@@ -50,7 +50,7 @@ export function poolBar(pool) {
 
 /** Warm and cold claims per minute as stacked bars. */
 export function claimsChart(minutes) {
-  const width = 600, height = 140, left = 24, bottom = 18, top = 6;
+  const width = 420, height = 140, left = 26, bottom = 18, top = 6;
   const total = minutes.reduce((sum, m) => sum + m.warm + m.cold, 0);
   const svg = frame(width, height, `Claims per minute over the last ${minutes.length} minutes: ${total} in all`);
   const max = Math.max(1, ...minutes.map((m) => m.warm + m.cold));

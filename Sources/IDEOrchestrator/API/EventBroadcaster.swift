@@ -54,6 +54,9 @@ public final class EventBroadcaster: Service, Sendable {
     public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
 
     public func run() async throws {
+        // Note where the log ends before the first tick, so clients that connect from now on
+        // miss nothing between their replay and the first broadcast.
+        await pass()
         let clock = ContinuousClock()
         var lastHeartbeat = clock.now
         for try await _ in AsyncTimerSequence(interval: pollInterval, clock: clock).cancelOnGracefulShutdown() {

@@ -1,5 +1,5 @@
 import Foundation
-import NIOCore
+import Hummingbird
 
 /// One server-sent-events frame, encoded once and written to every client as is.
 public struct EventStreamFrame: Sendable {

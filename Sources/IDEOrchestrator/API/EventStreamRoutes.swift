@@ -39,7 +39,7 @@ struct EventStreamRoutes {
             } catch {
                 logger.warning("Event stream backlog unavailable", metadata: ["error": "\(error)"])
             }
-            for await frame in subscription.frames.cancelOnGracefulShutdown() {
+            for try await frame in subscription.frames.cancelOnGracefulShutdown() {
                 if let id = frame.eventID {
                     guard id > seen else { continue }
                     seen = id

@@ -69,10 +69,10 @@ export function mount(main, ctx) {
       h("td", { "data-label": "Bucket", text: c.s3Bucket ?? "–" }),
       h("td", { "data-label": "User", text: c.userId ?? "–" }),
       h("td", { "data-label": "Age", text: age(c.createdAt), title: c.createdAt }),
-      h("td", { "data-label": "Links", class: "links" },
+      h("td", { "data-label": "Links" }, h("span", { class: "links" },
         h("a", { href: c.urls.codeServer, target: "_blank", rel: "noopener noreferrer", text: "code" }),
         h("a", { href: c.urls.vnc, target: "_blank", rel: "noopener noreferrer", text: "vnc" }),
-        h("a", { href: c.urls.webServer, target: "_blank", rel: "noopener noreferrer", text: "web" })),
+        h("a", { href: c.urls.webServer, target: "_blank", rel: "noopener noreferrer", text: "web" }))),
       h("td", { "data-label": "Actions" }, action));
   }
 
