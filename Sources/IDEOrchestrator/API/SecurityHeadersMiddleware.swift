@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// Adds the browser-facing headers to every response: a strict Content-Security-Policy (no
