@@ -9,6 +9,7 @@ const REFRESH_MS = 5000;
 const HISTORY = 120;
 const EVENTS = 15;
 const history = [];
+const STATUSES = ["creating", "warming", "ready", "assigning", "running", "stopping", "stopped", "failed"];
 
 export function mount(main, { feed, showBanner }) {
   const figures = h("section", { class: "figures", "aria-label": "Warm pool figures" });
@@ -60,7 +61,7 @@ export function mount(main, { feed, showBanner }) {
     const max = Math.max(1, ...Object.values(queue.byStatus));
     replace(main.querySelector("#by-status"), total === 0
       ? h("p", { class: "empty", id: "no-containers", text: "No containers yet: the pool starts filling as soon as the engine answers." })
-      : h("ul", { class: "bars" }, Object.entries(queue.byStatus).map(([status, n]) =>
+      : h("ul", { class: "bars" }, STATUSES.map((status) => [status, queue.byStatus[status] ?? 0]).map(([status, n]) =>
           h("li", {}, h("span", { class: `badge ${status}`, text: status }),
             h("meter", { min: 0, max, value: n, "aria-label": `${status}: ${n}` }), h("span", { class: "count", text: String(n) })))));
 
