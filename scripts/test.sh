@@ -20,3 +20,5 @@ export IDE_TEST_REQUIRE_ENGINE=1
 swift build --build-tests
 export IDE_ORCHESTRATOR_BINARY="$(swift build --show-bin-path)/ide-orchestrator"
 swift test --skip-build "$@"
+# The dashboard in headless Chromium, and the event stream under 100 clients and a restart.
+Tests/browser/run.sh

@@ -30,6 +30,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     static let invalidActivityToken = APIError("INVALID_ACTIVITY_TOKEN", .unauthorized, "A valid container token is required: send Authorization: Bearer <token>")
     static func containerNotFound(_ id: String) -> APIError { .init("CONTAINER_NOT_FOUND", .notFound, "No container with id '\(id.prefix(64))'") }
     static func notRunning(_ id: String) -> APIError { .init("CONTAINER_NOT_RUNNING", .conflict, "Container '\(id)' is not running") }
+    static func containerLive(_ id: String, status: ContainerStatus) -> APIError { .init("CONTAINER_LIVE", .conflict, "Container '\(id)' is \(status.rawValue): stop it before deleting its record") }
     static func notFound(_ path: String) -> APIError { .init("NOT_FOUND", .notFound, "No route for \(path.prefix(200))") }
     static func rateLimited(retryAfter: Int) -> APIError { .init("RATE_LIMITED", .tooManyRequests, "Too many requests for this API key; retry after \(retryAfter) s", retryAfter: retryAfter) }
     static func resourceLimit(_ reason: String) -> APIError { .init("RESOURCE_LIMIT_EXCEEDED", .serviceUnavailable, "No container is ready and none may be created now: \(reason)", retryAfter: 30) }

@@ -10,6 +10,7 @@ struct ContainerRoutes {
         group.get("", use: list)
         group.get("/:id", use: detail)
         group.delete("/:id", use: remove)
+        group.delete("/:id/record", use: forget)
     }
 
     @Sendable func start(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -29,7 +30,9 @@ struct ContainerRoutes {
         }
         let limit = try Self.integer(query.get("limit"), name: "limit", default: 50, range: 1...500)
         let offset = try Self.integer(query.get("offset"), name: "offset", default: 0, range: 0...Int(Int32.max))
-        let page = try await orchestrator.store.containers(status: status, limit: limit, offset: offset)
+        let search = query.get("q").map { $0.trimmingCharacters(in: .whitespaces) }
+        if let search, search.count > 128 { throw APIError.invalidQuery("q must be at most 128 characters") }
+        let page = try await orchestrator.store.containers(status: status, search: search, limit: limit, offset: offset)
         return try JSON.response(ListResponse(containers: page.records.map(ContainerSummary.init), total: page.total, limit: limit, offset: offset))
     }
 
@@ -46,6 +49,16 @@ struct ContainerRoutes {
             throw APIError.containerNotFound(id)
         }
         return try JSON.response(["id": record.id, "status": record.status.rawValue, "message": "Container stopped and its service removed"])
+    }
+
+    /// Deletes the record (and events) of a stopped or failed container; a live one must be stopped first.
+    @Sendable func forget(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        switch try await orchestrator.store.forget(id) {
+        case .forgotten: return try JSON.response(["id": id, "message": "Container record deleted"])
+        case .live(let status): throw APIError.containerLive(id, status: status)
+        case .notFound: throw APIError.containerNotFound(id)
+        }
     }
 
     static func integer(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {

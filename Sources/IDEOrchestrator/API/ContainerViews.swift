@@ -16,6 +16,7 @@ struct ContainerSummary: Encodable {
     var stoppedAt: Date?
     var lastActivityAt: Date?
     var shutdownReason: ShutdownReason?
+    var healthStatus: String
     var urls: ContainerURLs
 
     init(_ record: ContainerRecord) {
@@ -33,11 +34,12 @@ struct ContainerSummary: Encodable {
         stoppedAt = record.stoppedAt
         lastActivityAt = record.lastActivityAt
         shutdownReason = record.shutdownReason
+        healthStatus = record.healthStatus
         urls = record.urls
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, serviceName, serviceId, status, s3Bucket, s3Region, userId, isPreWarmed, createdAt, readyAt, assignedAt, stoppedAt, lastActivityAt, shutdownReason, urls
+        case id, serviceName, serviceId, status, s3Bucket, s3Region, userId, isPreWarmed, createdAt, readyAt, assignedAt, stoppedAt, lastActivityAt, shutdownReason, healthStatus, urls
     }
 
     // Explicit nulls, so every field is always present.
@@ -57,6 +59,7 @@ struct ContainerSummary: Encodable {
         try c.encode(stoppedAt, forKey: .stoppedAt)
         try c.encode(lastActivityAt, forKey: .lastActivityAt)
         try c.encode(shutdownReason, forKey: .shutdownReason)
+        try c.encode(healthStatus, forKey: .healthStatus)
         try c.encode(urls, forKey: .urls)
     }
 }

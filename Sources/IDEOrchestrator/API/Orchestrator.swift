@@ -22,6 +22,8 @@ public struct Orchestrator: Sendable {
     public let resources: any ResourceGate
     /// This run of the service.
     public let epoch: Epoch
+    /// Fans container events out to `/api/events` clients.
+    public let events: EventBroadcaster
     /// The root logger.
     public let logger: Logger
 }

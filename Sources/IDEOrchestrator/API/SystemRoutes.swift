@@ -57,10 +57,14 @@ struct SystemRoutes {
         let resources = await orchestrator.resources.snapshot()
         let claims = try await orchestrator.store.recentClaims(limit: 20)
         let waitReason = await orchestrator.pool.lastWaitReason
+        let byStatus = try await orchestrator.store.statusCounts()
+        let perMinute = try await orchestrator.store.claimsPerMinute(minutes: 30)
         return try JSON.response(QueueResponse(
             target: orchestrator.settings.poolSize, ready: counts.ready, warming: counts.warming, creating: counts.creating,
             assigned: counts.assigned, spawnAllowed: resources.spawnAllowed, reason: resources.reason ?? waitReason,
-            recentClaims: claims.map { .init(id: $0.id, serviceName: $0.serviceName, bucket: $0.s3Bucket, isPreWarmed: $0.isPreWarmed, claimedAt: $0.assignedAt, claimMillis: $0.claimMillis) }
+            recentClaims: claims.map { .init(id: $0.id, serviceName: $0.serviceName, bucket: $0.s3Bucket, isPreWarmed: $0.isPreWarmed, claimedAt: $0.assignedAt, claimMillis: $0.claimMillis) },
+            byStatus: Dictionary(uniqueKeysWithValues: byStatus.map { ($0.key.rawValue, $0.value) }),
+            claimsPerMinute: perMinute.map { .init(minute: $0.minute, warm: $0.warm, cold: $0.cold) }
         ))
     }
 
@@ -116,5 +120,15 @@ struct SystemRoutes {
         var spawnAllowed: Bool
         var reason: String?
         var recentClaims: [Claim]
+        /// Records per status, stopped and failed included.
+        var byStatus: [String: Int]
+        /// Claims in each of the last 30 minutes, oldest first.
+        var claimsPerMinute: [Minute]
+
+        struct Minute: Encodable {
+            var minute: Date
+            var warm: Int
+            var cold: Int
+        }
     }
 }

@@ -19,7 +19,7 @@ public func buildApplication(settings: Settings) async throws -> some Applicatio
     let health = HealthMonitor(orchestrator, probe: HTTPHealthProbe(timeout: settings.healthCheckTimeout, connectTimeout: settings.agentConnectTimeout))
     let housekeeper = Housekeeper(store: store, stopper: orchestrator.stopper, settings: settings, logger: logger)
     // Services start in this order and stop in reverse; the HTTP server comes last.
-    app.addServices(monitor, reconciler, orchestrator.pool, health, housekeeper)
+    app.addServices(monitor, reconciler, orchestrator.pool, health, housekeeper, orchestrator.events)
     return app
 }
 
@@ -37,15 +37,21 @@ extension Orchestrator {
             store: store, launcher: launcher, stopper: stopper, agent: agent, resources: resources, bucketChecker: bucketChecker,
             pool: pool, settings: settings, epoch: epoch, logger: logger
         )
-        return Orchestrator(settings: settings, store: store, engine: engine, agent: agent, claims: claims, launcher: launcher, stopper: stopper, pool: pool, resources: resources, epoch: epoch, logger: logger)
+        let events = EventBroadcaster(store: store, settings: settings, logger: logger)
+        return Orchestrator(
+            settings: settings, store: store, engine: engine, agent: agent, claims: claims, launcher: launcher, stopper: stopper, pool: pool,
+            resources: resources, epoch: epoch, events: events, logger: logger
+        )
     }
 }
 
 /// The API's routes and middleware.
 public func buildRouter(_ orchestrator: Orchestrator) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware(logger: orchestrator.logger))
     router.add(middleware: FileMiddleware(orchestrator.settings.publicDirectory, searchForIndexHtml: true, logger: orchestrator.logger))
+    router.get("/") { _, _ in Response.redirect(to: "/dashboard/", type: .found) }
     let system = SystemRoutes(orchestrator: orchestrator)
     system.registerPublic(on: router)
     let api = router.group("/api")
@@ -53,6 +59,8 @@ public func buildRouter(_ orchestrator: Orchestrator) -> Router<AppRequestContex
         .add(middleware: RateLimitMiddleware(perMinute: orchestrator.settings.rateLimitPerMinute))
     system.registerProtected(on: api)
     ContainerRoutes(orchestrator: orchestrator).register(on: api.group("/containers"))
+    NodeRoutes(orchestrator: orchestrator).register(on: api)
+    EventStreamRoutes(orchestrator: orchestrator).register(on: api.group("/events"))
     ActivityRoutes(orchestrator: orchestrator).register(on: router)
     return router
 }

@@ -56,7 +56,9 @@ extension SettingKey {
     static let reconcileInterval = SettingKey("RECONCILE_INTERVAL", "30s", "How often the full store-versus-Swarm reconciliation runs besides the event-driven passes.")
     static let housekeepingInterval = SettingKey("HOUSEKEEPING_INTERVAL", "30s", "How often idle containers are stopped and old records pruned; at least every half IDLE_TIMEOUT_SECONDS.")
     static let retentionDays = SettingKey("RECORD_RETENTION_DAYS", "7", "Days stopped and failed container records (and their events) are kept before they are pruned.")
-    static let publicDirectory = SettingKey("PUBLIC_DIR", "Public", "Folder of the status page's static files, served at /; missing means no page.")
+    static let publicDirectory = SettingKey("PUBLIC_DIR", "Public", "Folder of the dashboard's static files (served at /dashboard/); missing means no dashboard.")
+    static let eventPollInterval = SettingKey("EVENT_STREAM_POLL_INTERVAL", "1s", "How often new container events are read from the store and sent to every /api/events client.")
+    static let eventHeartbeatInterval = SettingKey("EVENT_STREAM_HEARTBEAT_INTERVAL", "15s", "How often /api/events sends a keep-alive comment to every client.")
     static let traefikCertResolver = SettingKey("TRAEFIK_CERT_RESOLVER", "letsencrypt", "Traefik certresolver for routers when DOMAIN is a real domain name.")
     static let s3Endpoint = SettingKey("S3_ENDPOINT", "", "S3 endpoint used to check buckets before assignment, e.g. http://127.0.0.1:5000; empty disables checking.")
     static let s3Region = SettingKey("S3_REGION", "us-east-1", "Region the bucket check is signed for when the request gives none.")
@@ -70,7 +72,7 @@ extension SettingKey {
         .instanceName, .spawnConcurrency, .readyTimeout, .coldStartTimeout, .poolInterval, .spawnBackoffMax,
         .restartMaxAttempts, .agentTimeout, .agentConnectTimeout, .claimMaxAttempts, .coldStartConcurrency, .rateLimit, .resourceSampleInterval, .publicAPIURL,
         .healthCheckInterval, .healthCheckTimeout, .healthCheckRetries, .healthCheckConcurrency, .unhealthyGracePeriod, .idleTimeout, .warmTTL,
-        .reconcileInterval, .housekeepingInterval, .retentionDays, .publicDirectory, .traefikCertResolver,
+        .reconcileInterval, .housekeepingInterval, .retentionDays, .publicDirectory, .eventPollInterval, .eventHeartbeatInterval, .traefikCertResolver,
         .s3Endpoint, .s3Region, .s3AccessKeyId, .s3SecretAccessKey,
     ]
 }

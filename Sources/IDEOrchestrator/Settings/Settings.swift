@@ -78,8 +78,12 @@ public struct Settings: Sendable {
     public var housekeepingInterval: Duration
     /// How long stopped records are kept.
     public var retention: Duration
-    /// Static files of the status page.
+    /// Static files of the dashboard.
     public var publicDirectory: String
+    /// How often the event stream reads new events.
+    public var eventPollInterval: Duration
+    /// How often the event stream sends a keep-alive.
+    public var eventHeartbeatInterval: Duration
     /// Traefik certresolver for real domains.
     public var traefikCertResolver: String
     /// Bucket checking against S3, when configured.
@@ -145,6 +149,8 @@ public struct Settings: Sendable {
         housekeepingInterval = try env.duration(.housekeepingInterval, minimum: .milliseconds(100))
         retention = .seconds(try env.integer(.retentionDays, in: 1...3650) * 86_400)
         publicDirectory = env.string(.publicDirectory)
+        eventPollInterval = try env.duration(.eventPollInterval, minimum: .milliseconds(50))
+        eventHeartbeatInterval = try env.duration(.eventHeartbeatInterval, minimum: .milliseconds(100))
         traefikCertResolver = env.string(.traefikCertResolver)
         s3 = try S3Settings(env)
     }
