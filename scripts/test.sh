@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test, unit and integration. Integration tests use a private local Swarm
 # (scripts/local-swarm.sh); it is started here when not already up, and torn down again.
+# Without arguments it ends with the deployment test (scripts/stack-test.sh: docker stack
+# deploy through Traefik); with arguments (e.g. --filter X) only `swift test` runs.
+# STACK_TEST=0 skips the deployment test, STACK_TEST=1 runs it even with arguments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -13,10 +16,15 @@ trap cleanup EXIT
 if ! scripts/local-swarm.sh env >/dev/null 2>&1; then started_swarm=1; fi
 swarm_env=$(scripts/local-swarm.sh up)
 export IDE_TEST_DOCKER_HOST="${swarm_env#DOCKER_HOST=}"
-export IDE_TEST_IMAGE="${IDE_TEST_IMAGE:-ide-orchestrator/dev-ide:latest}"
+export IDE_TEST_IMAGE="${IDE_TEST_IMAGE:-${IDE_DEV_IMAGE:-ide-orchestrator/dev-ide:latest}}"
 export IDE_TEST_NETWORK="${IDE_TEST_NETWORK:-ide-network}"
 export IDE_TEST_REQUIRE_ENGINE=1
 
 swift build --build-tests
 export IDE_ORCHESTRATOR_BINARY="$(swift build --show-bin-path)/ide-orchestrator"
-swift test --skip-build "$@"
+status=0
+swift test --skip-build "$@" || status=$?
+if [ "${STACK_TEST:-$([ $# -eq 0 ] && echo 1 || echo 0)}" = 1 ]; then
+    DOCKER_HOST="$IDE_TEST_DOCKER_HOST" scripts/stack-test.sh || status=1
+fi
+exit "$status"
