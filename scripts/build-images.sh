@@ -30,11 +30,9 @@ case "$WHAT" in all | orchestrator | traefik) ;; *) die "usage: $0 [all|orchestr
 work="$(mktemp -d "${TMPDIR:-/tmp}/ide-images.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-# Copies FILE and every library ldd lists for it (and the loader) into ROOT at the same paths.
-copy_with_libraries() {
+# Copies every library ldd lists for FILE (and the loader) into ROOT at the same paths.
+copy_libraries() {
     local root="$1" file="$2" lib
-    mkdir -p "$root$(dirname "$file")"
-    cp -L "$file" "$root$file"
     for lib in $(ldd "$file" | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }'); do
         [ -e "$root$lib" ] && continue
         mkdir -p "$root$(dirname "$lib")"
@@ -68,13 +66,15 @@ build_orchestrator() {
     local root="$work/orchestrator" bundle
     mkdir -p "$root/app" "$root/data" "$root/tmp" "$root/etc/ssl/certs"
     chmod 1777 "$root/tmp"
-    copy_with_libraries "$root" "$(readlink -f "$binary")"
-    mv "$root$(readlink -f "$binary")" "$root/ide-orchestrator.tmp"
-    mkdir -p "$root/app/bin" && mv "$root/ide-orchestrator.tmp" "$root/app/bin/ide-orchestrator"
+    mkdir -p "$root/app/bin" "$root/usr/bin"
+    cp -L "$binary" "$root/app/bin/ide-orchestrator"
+    copy_libraries "$root" "$binary"
     for bundle in "$(dirname "$binary")"/*.resources; do
         [ -d "$bundle" ] && cp -R "$bundle" "$root/app/bin/"
     done
-    copy_with_libraries "$root" "$(command -v curl || die "curl is missing (apt-get install curl)")"
+    local curl; curl="$(command -v curl)" || die "curl is missing (apt-get install curl)"
+    cp -L "$curl" "$root/usr/bin/curl"
+    copy_libraries "$root" "$curl"
     [ -f /etc/ssl/certs/ca-certificates.crt ] && cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
     cp -R Public "$root/app/Public"
     printf 'root:x:0:0:root:/root:/sbin/nologin\nide:x:10001:10001:ide-orchestrator:/app:/sbin/nologin\n' > "$root/etc/passwd"

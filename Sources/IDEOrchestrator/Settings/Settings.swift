@@ -174,7 +174,8 @@ public struct S3Settings: Sendable {
         let endpoint = env.string(.s3Endpoint)
         let region = env.string(.s3Region)
         let accessKeyId = env.string(.s3AccessKeyId)
-        let secret = try env.string(.s3SecretAccessKey).nilIfEmpty ?? env.fileContents(.s3SecretAccessKeyFile)
+        let secretFile = try env.fileContents(.s3SecretAccessKeyFile)
+        let secret = env.string(.s3SecretAccessKey).nilIfEmpty ?? secretFile
         guard !endpoint.isEmpty else { return nil }
         guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
             throw SettingsError(variable: SettingKey.s3Endpoint.name, expected: "an http:// or https:// URL", found: endpoint)
