@@ -35,19 +35,29 @@ leftovers() {
 nothing_left() { [ -z "$(leftovers)" ]; }
 ide_services() { docker service ls -q --filter "label=ide-orchestrator.instance=$STACK"; }
 
+ide_containers() { docker ps -aq --filter "label=ide-orchestrator.instance=$STACK"; }
+nothing_of_ours() { [ -z "$(leftovers)$(ide_services)$(ide_containers)" ]; }
+
+# The stack goes first (so its service stops refilling the pool), then the IDE containers it made.
 cleanup() {
     local code=$?
     if [ "$failures" -gt 0 ] || [ "$code" -ne 0 ]; then
         say "orchestrator log tail:"; docker service logs --tail 30 "${STACK}_orchestrator" 2>&1 | sed 's/^/    /' >&2 || true
     fi
     docker stack rm "$STACK" >/dev/null 2>&1 || true
+    eventually 60 nothing_left || true
     local ids; ids="$(ide_services)"
     # shellcheck disable=SC2086
     [ -z "$ids" ] || docker service rm $ids >/dev/null 2>&1 || true
-    eventually 60 nothing_left || true
-    eventually 30 docker volume rm "${STACK}_data" >/dev/null 2>&1 || docker volume rm "${STACK}_data" >/dev/null 2>&1 || true
+    eventually 60 nothing_of_ours || true
+    docker volume rm "${STACK}_data" >/dev/null 2>&1 || true
     eventually 30 docker network rm "$NETWORK" >/dev/null 2>&1 || true
-    say "cleaned up stack $STACK"
+    if nothing_of_ours && ! docker volume inspect "${STACK}_data" >/dev/null 2>&1 && ! docker network inspect "$NETWORK" >/dev/null 2>&1; then
+        say "cleaned up stack $STACK, its IDE containers, volume and network"
+    else
+        say "FAIL could not remove everything of $STACK: $(leftovers)$(ide_services)"
+        exit 1
+    fi
 }
 trap cleanup EXIT
 
@@ -70,7 +80,7 @@ reply="$(curl -s --max-time 60 -w '\n%{http_code}' -X POST "$BASE/api/containers
     -H 'Content-Type: application/json' -d '{"s3Bucket":"stack-test-bucket","s3Region":"us-east-1"}')"
 status="${reply##*$'\n'}"; body="${reply%$'\n'*}"
 if [ "$status" = 201 ]; then pass "POST /api/containers/start answers 201"; else fail "POST /api/containers/start answered $status: $body"; exit 1; fi
-field() { python3 -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$body" "$1"; }
+field() { python3 -c 'import json, sys; print(json.loads(sys.argv[1])["urls"][sys.argv[2]])' "$body" "$1"; }
 
 # Each URL must reach its own port of the container (the dev agent names the port it serves
 # and the path it saw), with the /<name>/<id> prefix stripped.
