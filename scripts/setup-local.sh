@@ -30,7 +30,9 @@ published_port() { docker service inspect --format '{{range .Spec.EndpointSpec.P
 down() {
     if docker service inspect "$SERVICE" >/dev/null 2>&1; then docker service rm "$SERVICE" >/dev/null && log "removed $SERVICE"; fi
     local deadline=$((SECONDS + 30))
-    until docker network rm "$TRAEFIK_NETWORK" >/dev/null 2>&1 || ! docker network inspect "$TRAEFIK_NETWORK" >/dev/null 2>&1; do
+    # The network stays in use until Swarm has stopped the service's task.
+    while docker network inspect "$TRAEFIK_NETWORK" >/dev/null 2>&1; do
+        docker network rm "$TRAEFIK_NETWORK" >/dev/null 2>&1 && continue
         [ "$SECONDS" -lt "$deadline" ] || die "network $TRAEFIK_NETWORK is still in use"
         sleep 0.5
     done

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test, unit and integration. Integration tests use a private local Swarm
 # (scripts/local-swarm.sh); it is started here when not already up, and torn down again.
-# Without arguments it ends with the deployment test (scripts/stack-test.sh: docker stack
-# deploy through Traefik); with arguments (e.g. --filter X) only `swift test` runs.
-# STACK_TEST=0 skips the deployment test, STACK_TEST=1 runs it even with arguments.
+# Without arguments it ends with the deployment tests: scripts/stack-test.sh (docker stack
+# deploy, used through Traefik) and scripts/quickstart-test.sh (the README run command, its
+# printed curl, the code URL through Traefik); with arguments (e.g. --filter X) only
+# `swift test` runs. STACK_TEST=0 skips them, STACK_TEST=1 runs them even with arguments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -26,5 +27,6 @@ status=0
 swift test --skip-build "$@" || status=$?
 if [ "${STACK_TEST:-$([ $# -eq 0 ] && echo 1 || echo 0)}" = 1 ]; then
     DOCKER_HOST="$IDE_TEST_DOCKER_HOST" scripts/stack-test.sh || status=1
+    DOCKER_HOST="$IDE_TEST_DOCKER_HOST" IDE_DEV_IMAGE="$IDE_TEST_IMAGE" scripts/quickstart-test.sh || status=1
 fi
 exit "$status"
