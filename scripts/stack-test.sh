@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Deployment test: `docker stack deploy -c docker-compose.http.yml` (through scripts/deploy-http.sh)
+# on the Swarm at DOCKER_HOST with locally built images, then, through Traefik on a free
+# loopback port: /api/health answers 200; POST /api/containers/start answers 201; the returned
+# code, vnc and web URLs reach those ports of the IDE container with the prefix stripped; a
+# WebSocket upgrade through the code URL succeeds and echoes; /dashboard is routed to the
+# service; and `docker stack rm` leaves no service, network, secret, config or container of
+# the stack behind. Prints one PASS/FAIL line per check and exits non-zero on any failure.
+#
+# Needs: DOCKER_HOST (scripts/test.sh passes the private Swarm's), IDE_ORCHESTRATOR_BINARY (a
+# built binary), IDE_TEST_IMAGE (the dev IDE image), curl and python3. Everything it creates is
+# named after a random stack name and removed again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${DOCKER_HOST:?set DOCKER_HOST to a Swarm manager}"
+: "${IDE_ORCHESTRATOR_BINARY:?set IDE_ORCHESTRATOR_BINARY to a built ide-orchestrator}"
+IDE_IMAGE="${IDE_TEST_IMAGE:-ide-orchestrator/dev-ide:latest}"
+STACK="stk$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+NETWORK="$STACK-ide"
+API_KEY="key-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+BASE="http://127.0.0.1:$PORT"
+started=$SECONDS
+failures=0
+
+say() { echo "stack-test: $*" >&2; }
+pass() { say "PASS $*"; }
+fail() { say "FAIL $*"; failures=$((failures + 1)); }
+# Polls a command until it succeeds or the deadline (seconds) passes.
+eventually() { local secs="$1"; shift; local deadline=$((SECONDS + secs)); until "$@"; do [ "$SECONDS" -lt "$deadline" ] || return 1; sleep 0.5; done; }
+leftovers() {
+    local label="label=com.docker.stack.namespace=$STACK"
+    echo "$(docker service ls -q --filter "$label")$(docker network ls -q --filter "$label")$(docker secret ls -q --filter "$label")$(docker config ls -q --filter "$label")$(docker ps -aq --filter "$label")"
+}
+nothing_left() { [ -z "$(leftovers)" ]; }
+ide_services() { docker service ls -q --filter "label=ide-orchestrator.instance=$STACK"; }
+
+ide_containers() { docker ps -aq --filter "label=ide-orchestrator.instance=$STACK"; }
+nothing_of_ours() { [ -z "$(leftovers)$(ide_services)$(ide_containers)" ]; }
+
+# The stack goes first (so its service stops refilling the pool), then the IDE containers it made.
+cleanup() {
+    local code=$?
+    if [ "$failures" -gt 0 ] || [ "$code" -ne 0 ]; then
+        say "orchestrator log tail:"; docker service logs --tail 30 "${STACK}_orchestrator" 2>&1 | sed 's/^/    /' >&2 || true
+    fi
+    docker stack rm "$STACK" >/dev/null 2>&1 || true
+    eventually 60 nothing_left || true
+    local ids; ids="$(ide_services)"
+    # shellcheck disable=SC2086
+    [ -z "$ids" ] || docker service rm $ids >/dev/null 2>&1 || true
+    eventually 60 nothing_of_ours || true
+    docker volume rm "${STACK}_data" >/dev/null 2>&1 || true
+    eventually 30 docker network rm "$NETWORK" >/dev/null 2>&1 || true
+    if nothing_of_ours && ! docker volume inspect "${STACK}_data" >/dev/null 2>&1 && ! docker network inspect "$NETWORK" >/dev/null 2>&1; then
+        say "cleaned up stack $STACK, its IDE containers, volume and network"
+    else
+        say "FAIL could not remove everything of $STACK: $(leftovers)$(ide_services)"
+        exit 1
+    fi
+}
+trap cleanup EXIT
+
+say "building images"
+ORCHESTRATOR_IMAGE="$(ORCHESTRATOR_IMAGE=ide-orchestrator:stack-test ORCHESTRATOR_BINARY="$IDE_ORCHESTRATOR_BINARY" scripts/build-images.sh orchestrator)"
+TRAEFIK_IMAGE="$(scripts/build-images.sh traefik)"
+docker network create --driver overlay --attachable "$NETWORK" >/dev/null
+
+say "deploying stack $STACK on port $PORT"
+STACK_NAME="$STACK" SWARM_NETWORK="$NETWORK" HTTP_PORT="$PORT" DOMAIN=127.0.0.1 API_KEY="$API_KEY" \
+    ORCHESTRATOR_IMAGE="$ORCHESTRATOR_IMAGE" TRAEFIK_IMAGE="$TRAEFIK_IMAGE" IDE_CONTAINER_IMAGE="$IDE_IMAGE" RESOLVE_IMAGE=never \
+    INSTANCE_NAME="$STACK" PRE_WARMED_QUEUE_SIZE=1 CONTAINER_MEMORY_LIMIT=128MB CONTAINER_CPU_LIMIT=0.5 MAX_CPU_PERCENT=100 MAX_MEMORY_PERCENT=100 \
+    POOL_CHECK_INTERVAL=1s TRAEFIK_REFRESH_SECONDS=1 LOG_LEVEL=debug \
+    scripts/deploy-http.sh "$STACK"
+
+health_ok() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$BASE/api/health")" = 200 ]; }
+if eventually 150 health_ok; then pass "GET /api/health through Traefik answers 200 (pool ready)"; else fail "GET /api/health through Traefik: $(curl -s --max-time 5 "$BASE/api/health" || true)"; exit 1; fi
+
+reply="$(curl -s --max-time 60 -w '\n%{http_code}' -X POST "$BASE/api/containers/start" -H "Authorization: Bearer $API_KEY" \
+    -H 'Content-Type: application/json' -d '{"s3Bucket":"stack-test-bucket","s3Region":"us-east-1"}')"
+status="${reply##*$'\n'}"; body="${reply%$'\n'*}"
+if [ "$status" = 201 ]; then pass "POST /api/containers/start answers 201"; else fail "POST /api/containers/start answered $status: $body"; exit 1; fi
+field() { python3 -c 'import json, sys; print(json.loads(sys.argv[1])["urls"][sys.argv[2]])' "$body" "$1"; }
+
+# Each URL must reach its own port of the container (the dev agent names the port it serves
+# and the path it saw), with the /<name>/<id> prefix stripped.
+route_ok() {
+    local url="$1" service="$2" suffix="$3" path="$4"
+    [ "$(curl -s --max-time 5 "$url$suffix")" = "{\"service\":\"$service\",\"path\":\"$path\"}" ]
+}
+for pair in codeServer:code vnc:vnc webServer:web; do
+    url="$(field "${pair%%:*}")"; service="${pair##*:}"
+    case "$url" in "$BASE/$service/"*) ;; *) fail "$service URL $url is not under $BASE/$service/"; continue ;; esac
+    if eventually 30 route_ok "$url" "$service" "" "/" && route_ok "$url" "$service" "deep/path?q=1" "/deep/path"; then
+        pass "GET $url reaches the container's $service port with the prefix stripped"
+    else
+        fail "GET $url answered: $(curl -s -w ' (%{http_code})' --max-time 5 "${url}deep/path" || true)"
+    fi
+done
+
+code_path="$(field codeServer)"; code_path="/${code_path#"$BASE/"}"
+if result="$(python3 scripts/lib/websocket-check.py 127.0.0.1 "$PORT" "${code_path}socket" 2>&1)"; then
+    pass "WebSocket through the code route: $result"
+else
+    fail "WebSocket through the code route: $result"
+fi
+
+# /dashboard must reach the service: Traefik itself answers a plain-text 404 (no router) or a 5xx.
+dash="$(curl -s --max-time 5 -w '\n%{http_code}' "$BASE/dashboard")"; dash_status="${dash##*$'\n'}"; dash_body="${dash%$'\n'*}"
+case "$dash_status" in
+    200) pass "GET /dashboard loads through Traefik (200)" ;;
+    404) if [[ "$dash_body" == *'"error"'* ]]; then pass "GET /dashboard is routed to the service (it answers 404 itself: no dashboard in this build)"; else fail "GET /dashboard: Traefik has no route ($dash_body)"; fi ;;
+    *) fail "GET /dashboard answered $dash_status: $dash_body" ;;
+esac
+
+docker stack rm "$STACK" >/dev/null
+if eventually 60 nothing_left; then pass "docker stack rm left no service, network, secret, config or container of $STACK"; else fail "docker stack rm left: $(leftovers | tr '\n' ' ')"; fi
+
+if [ "$failures" -eq 0 ]; then say "PASS ($((SECONDS - started)) s)"; else say "FAIL: $failures check(s) failed ($((SECONDS - started)) s)"; exit 1; fi
