@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Brings up the local stack and runs the service on port 3001 in the foreground.
+# Reads .env (or the file ENV_FILE names) like the service does; the environment wins.
 # Uses DOCKER_HOST (or /var/run/docker.sock) when a Swarm-mode engine answers there;
 # otherwise starts the private local Swarm (scripts/local-swarm.sh). Ctrl-C stops the
 # service; `scripts/local-swarm.sh down` removes the private engine afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+
+swift build --product ide-orchestrator >&2
+binary="$(swift build --show-bin-path)/ide-orchestrator"
+# The service parses the file itself; the script only needs to see the same values.
+dotenv_exports=$("$binary" dotenv)
+eval "$dotenv_exports"
 
 engine_answers() { DOCKER_HOST="$1" docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null | grep -qx active; }
 
@@ -33,7 +40,6 @@ export PORT="${PORT:-3001}"
 export PRE_WARMED_QUEUE_SIZE="${PRE_WARMED_QUEUE_SIZE:-3}"
 export DATABASE_PATH="${DATABASE_PATH:-data/containers.db}"
 
-swift build --product ide-orchestrator >&2
 cat >&2 <<TXT
 
 ide-orchestrator on http://localhost:$PORT  (engine $DOCKER_HOST, image $IDE_CONTAINER_IMAGE, pool $PRE_WARMED_QUEUE_SIZE)
@@ -42,4 +48,4 @@ ide-orchestrator on http://localhost:$PORT  (engine $DOCKER_HOST, image $IDE_CON
   Start one: curl -X POST http://localhost:$PORT/api/containers/start -H "Authorization: Bearer $API_KEY" -H "Content-Type: application/json" -d '{"s3Bucket":"test-bucket","s3Region":"us-east-1"}'
 
 TXT
-exec "$(swift build --show-bin-path)/ide-orchestrator" serve
+exec "$binary" serve

@@ -30,9 +30,9 @@ public struct ClaimService: Sendable {
     /// Hands out a container for the request's bucket.
     public func start(_ request: StartRequest) async throws(APIError) -> StartResult {
         let bucket = try Self.validatedBucket(request.s3Bucket)
-        let region = try Self.validatedRegion(request.s3Region) ?? settings.s3?.region ?? "us-east-1"
+        let region = try Self.validatedRegion(request.s3Region) ?? settings.aws.region
         try Self.validateOptional(request)
-        let credentials = try Self.credentials(request)
+        let credentials = try await AssignmentCredentials(settings: settings, logger: logger).resolve(Self.credentials(request), bucket: bucket)
         if let bucketChecker {
             try await bucketChecker.check(bucket: bucket, region: region, credentials: credentials)
         }
@@ -83,7 +83,7 @@ public struct ClaimService: Sendable {
         }
         let token = Self.newToken()
         let assignment = AgentAssignment(
-            bucket: bucket, region: region, accessKeyId: credentials?.accessKeyId, secretAccessKey: credentials?.secretAccessKey,
+            bucket: bucket, region: region, accessKeyId: credentials?.accessKeyId, secretAccessKey: credentials?.secretAccessKey, sessionToken: credentials?.sessionToken,
             containerId: record.id, vncPassword: request.vncPassword, userId: request.userId,
             activityToken: token, activityUrl: settings.publicAPIURL.map { "\($0)/api/containers/\(record.id)/activity" }
         )

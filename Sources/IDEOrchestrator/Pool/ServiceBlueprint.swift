@@ -16,6 +16,7 @@ public struct ServiceBlueprint: Sendable {
     let cpuLimit: Double
     let memoryLimitBytes: Int64
     let network: String
+    let restartCondition: String
     let restartMaxAttempts: Int
     let routes: RoutePlan
 
@@ -26,6 +27,7 @@ public struct ServiceBlueprint: Sendable {
         cpuLimit = settings.containerCPULimit
         memoryLimitBytes = settings.containerMemoryLimit
         network = settings.swarmNetwork
+        restartCondition = settings.restartCondition
         restartMaxAttempts = settings.restartMaxAttempts
         routes = RoutePlan(settings: settings)
     }
@@ -48,7 +50,7 @@ public struct ServiceBlueprint: Sendable {
                     stopGracePeriod: 10_000_000_000
                 ),
                 resources: .init(limits: .init(nanoCPUs: Int64((cpuLimit * 1_000_000_000).rounded()), memoryBytes: memoryLimitBytes)),
-                restartPolicy: .init(condition: "on-failure", delay: 1_000_000_000, maxAttempts: restartMaxAttempts, window: 60_000_000_000),
+                restartPolicy: .init(condition: restartCondition, delay: 1_000_000_000, maxAttempts: restartMaxAttempts, window: 60_000_000_000),
                 networks: [.init(target: network)]
             )
         )
