@@ -53,12 +53,14 @@ import Testing
         #expect(settings.apiKeys == ["k"])
     }
 
-    @Test func millisecondsFromTheOriginalHealthSettingsAreRefusedWithAHint() {
+    @Test func millisecondsFromTheOriginalHealthSettingsAreRefusedWithAHint() throws {
         for (variable, value) in [("HEALTH_CHECK_INTERVAL", "30000"), ("HEALTH_CHECK_TIMEOUT", "5000")] {
             #expect(throws: SettingsError.self) { try testSettings([variable: value]) }
-            do { _ = try testSettings([variable: value]) } catch {
+            do { _ = try testSettings([variable: value]) } catch let error as SettingsError {
                 #expect(error.variable == variable)
                 #expect(error.description.contains("ms"))
+            } catch {
+                Issue.record("unexpected \(error)")
             }
         }
         #expect(try testSettings(["HEALTH_CHECK_INTERVAL": "30000ms"]).healthCheckInterval == .seconds(30))
@@ -80,8 +82,10 @@ import Testing
             do {
                 _ = try testSettings(environment)
                 Issue.record("\(environment) was accepted")
-            } catch {
+            } catch let error as SettingsError {
                 #expect(error.variable == variable, "\(environment): \(error)")
+            } catch {
+                Issue.record("unexpected \(error)")
             }
         }
         let aws = try testSettings(["S3_ACCESS_KEY_ID": "AKID", "S3_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "t", "AWS_ASSIGNMENT_ROLE_ARN": role]).aws

@@ -11,8 +11,9 @@ public struct AssignmentCredentials: Sendable {
     /// Creates the production source: STS through libcurl when a role is configured.
     public init(settings: Settings, logger: Logger? = nil) {
         let aws = settings.aws
-        let sts: (any STSClient)? = aws.assignmentRoleARN == nil ? nil : aws.credentials.map {
-            CurlSTSClient(endpoint: aws.stsEndpoint, region: aws.region, credentials: $0)
+        var sts: (any STSClient)?
+        if aws.assignmentRoleARN != nil, let credentials = aws.credentials {
+            sts = CurlSTSClient(endpoint: aws.stsEndpoint, region: aws.region, credentials: credentials)
         }
         self.init(aws: aws, sts: sts, logger: logger)
     }
@@ -32,7 +33,7 @@ public struct AssignmentCredentials: Sendable {
             roleARN: role, sessionName: Self.sessionName(bucket: bucket),
             policy: SessionPolicy.document(bucket: bucket, roleARN: role), duration: aws.assignmentDuration
         )
-        do {
+        do throws(STSError) {
             return try await sts.assumeRole(request)
         } catch {
             logger?.warning("AssumeRole failed", metadata: ["s3.bucket": "\(bucket)", "sts.code": "\(error.code)", "sts.message": "\(error.message)"])

@@ -75,8 +75,7 @@ public struct CurlSTSClient: STSClient {
 
     /// `application/x-www-form-urlencoded` with RFC 3986 unreserved characters left as they are.
     static func formEncoded(_ fields: [(String, String)]) -> String {
-        var allowed = CharacterSet.alphanumerics.intersection(.init(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
-        allowed.insert(charactersIn: "-._~")
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         return fields.map { name, value in
             "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
         }.joined(separator: "&")

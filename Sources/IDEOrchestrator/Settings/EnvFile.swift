@@ -77,7 +77,7 @@ public struct EnvFile: Sendable, Equatable {
         guard isVariableName(name) else {
             throw .envFileLine(path, line: number, variable: nil, "the text before = is not a variable name (letters, digits and underscores, not starting with a digit)")
         }
-        do {
+        do throws(LineProblem) {
             return (name, try value(rest[rest.index(after: equals)...].drop { $0 == " " || $0 == "\t" }))
         } catch {
             throw .envFileLine(path, line: number, variable: name, error.problem)

@@ -33,12 +33,13 @@ final class EnvironmentReader {
     /// Stops on a setting given twice in one layer under different names with different values.
     func checkAliases(_ keys: [SettingKey] = SettingKey.all) throws(SettingsError) {
         for key in keys where !key.aliases.isEmpty {
-            for (layer, source) in [(environment, "the environment"), (file, "the .env file")] {
-                let given = key.names.compactMap { name in
-                    layer[name].map { (name, $0.trimmingCharacters(in: .whitespaces)) }.flatMap { $0.1.isEmpty ? nil : $0 }
+            for (layer, source) in [(environment, "the environment"), (file, filePath ?? "the .env file")] {
+                var given: [(name: String, value: String)] = []
+                for name in key.names {
+                    if let value = layer[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty { given.append((name, value)) }
                 }
-                guard let first = given.first, let other = given.dropFirst().first(where: { $0.1 != first.1 }) else { continue }
-                throw .conflict(first.0, other.0, in: source)
+                guard let first = given.first, let other = given.dropFirst().first(where: { $0.value != first.value }) else { continue }
+                throw .conflict(first.name, other.name, in: source)
             }
         }
     }
