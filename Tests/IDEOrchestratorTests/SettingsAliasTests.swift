@@ -17,7 +17,7 @@ import Testing
         #expect(settings.aws.region == "eu-central-1")
         #expect(settings.restartCondition == "any")
         #expect(settings.logLevel == .warning)
-        #expect(ServiceBlueprint(settings: settings).spec(for: "abc", pooled: true).taskTemplate.restartPolicy?.condition == "any")
+        #expect(ServiceBlueprint(settings: settings).spec(for: ContainerID.generate(), pooled: true).taskTemplate.restartPolicy?.condition == "any")
     }
 
     @Test func aliasAndCanonicalNameMayAgree() throws {
