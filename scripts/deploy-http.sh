@@ -44,10 +44,15 @@ domain="${DOMAIN:-localhost}"
 if [ "$https" != 1 ] && [ "$domain" != localhost ] && ! [[ "$domain" =~ ^[0-9.]+$ || "$domain" == *:* ]]; then
     miss "plain HTTP with DOMAIN=$domain: a domain name makes the service hand out https:// URLs; deploy with scripts/deploy-traefik.sh, or set DOMAIN to localhost or an IP address"
 fi
+# The service's AWS credentials, under either of their names (S3_* are aliases).
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-${S3_ACCESS_KEY_ID:-}}" AWS_REGION="${AWS_REGION:-${S3_REGION:-}}"
+aws_secret="${AWS_SECRET_ACCESS_KEY:-${S3_SECRET_ACCESS_KEY:-}}"
 if [ -n "${S3_ENDPOINT:-}" ]; then
-    [ -n "${S3_ACCESS_KEY_ID:-}" ] || miss "S3_ACCESS_KEY_ID (S3_ENDPOINT is set)"
-    [ -n "${S3_SECRET_ACCESS_KEY:-}" ] || miss "S3_SECRET_ACCESS_KEY (S3_ENDPOINT is set)"
+    [ -n "$AWS_ACCESS_KEY_ID" ] || miss "AWS_ACCESS_KEY_ID (or S3_ACCESS_KEY_ID): S3_ENDPOINT is set"
+    [ -n "$aws_secret" ] || miss "AWS_SECRET_ACCESS_KEY (or S3_SECRET_ACCESS_KEY): S3_ENDPOINT is set"
 fi
+if [ -n "$AWS_ACCESS_KEY_ID" ] && [ -z "$aws_secret" ]; then miss "AWS_SECRET_ACCESS_KEY (or S3_SECRET_ACCESS_KEY): AWS_ACCESS_KEY_ID is set"; fi
+[ -z "${AWS_SESSION_TOKEN:-}" ] || miss "no AWS_SESSION_TOKEN: temporary credentials expire under a long-running service; give a long-lived key and AWS_ASSIGNMENT_ROLE_ARN instead"
 
 # ---- the engine
 engine=0
@@ -109,7 +114,9 @@ secrets="$(mktemp -d "${TMPDIR:-/tmp}/ide-deploy.XXXXXX")"
 trap 'rm -rf "$secrets"' EXIT
 chmod 700 "$secrets"
 printf '%s\n' "${API_KEY:-}" "${API_KEYS:-}" | tr ',' '\n' | sed 's/^[[:space:]]*//; s/[[:space:]]*$//' | grep -v '^$' > "$secrets/api_key"
-if [ -n "${S3_ENDPOINT:-}" ]; then printf '%s' "$S3_SECRET_ACCESS_KEY" > "$secrets/s3"; else printf 'bucket check disabled' > "$secrets/s3"; fi
+# A Docker secret cannot be empty: without AWS credentials it holds a newline, which the
+# service reads as no secret.
+printf '%s\n' "$aws_secret" > "$secrets/s3"
 digest() { { printf '%s:' "$STACK"; cat "$1"; } | sha256sum | cut -c1-12; }
 export API_KEY_SECRET_FILE="$secrets/api_key" API_KEY_SECRET_NAME="${STACK}_api_key_$(digest "$secrets/api_key")"
 export S3_SECRET_FILE="$secrets/s3" S3_SECRET_NAME="${STACK}_s3_secret_$(digest "$secrets/s3")"
@@ -117,7 +124,7 @@ export S3_SECRET_FILE="$secrets/s3" S3_SECRET_NAME="${STACK}_s3_secret_$(digest 
 files=(-c docker-compose.http.yml)
 [ "$https" = 1 ] && files+=(-c docker-compose.https.yml)
 log "docker stack deploy ${files[*]} $STACK (images: $ORCHESTRATOR_IMAGE, $TRAEFIK_IMAGE, $IDE_CONTAINER_IMAGE)"
-env -u API_KEY -u API_KEYS -u S3_SECRET_ACCESS_KEY docker stack deploy --resolve-image "$RESOLVE_IMAGE" "${files[@]}" "$STACK" >&2
+env -u API_KEY -u API_KEYS -u S3_SECRET_ACCESS_KEY -u AWS_SECRET_ACCESS_KEY -u aws_secret docker stack deploy --resolve-image "$RESOLVE_IMAGE" "${files[@]}" "$STACK" >&2
 if [ "$https" = 1 ]; then
     log "deployed: https://$domain/api/health once Let's Encrypt has issued the certificate"
 else

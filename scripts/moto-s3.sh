@@ -4,19 +4,21 @@
 #   scripts/moto-s3.sh start <state-dir> [bucket ...]
 #       Starts moto on a free 127.0.0.1 port, creates an IAM user with an inline s3:* policy and
 #       an access key, creates the buckets with those (signed) credentials and prints one JSON line:
-#       {"endpoint":"http://127.0.0.1:PORT","region":"us-east-1","accessKeyId":"...","secretAccessKey":"...","pid":N}
+#       {"endpoint":"http://127.0.0.1:PORT","region":"us-east-1","accessKeyId":"...","secretAccessKey":"...","roleArn":"...","pid":N}
+#       The user may also call sts:AssumeRole on roleArn (a role allowed s3:*), so the same server
+#       serves STS for tests of per-assignment credentials; /moto-api/data.json shows what was assumed.
 #       Progress goes to stderr; the server logs to <state-dir>/moto.log, its PID is in <state-dir>/moto.pid.
 #   scripts/moto-s3.sh stop <state-dir>
 #       Stops the server by the PID in <state-dir>/moto.pid and removes <state-dir>.
 #
 # moto accepts any signature by default. With INITIAL_NO_AUTH_ACTION_COUNT=N it lets the first N
 # authorised actions through unchecked and checks every later one. The setup below makes exactly
-# NO_AUTH_CALLS such actions (CreateUser, PutUserPolicy, CreateAccessKey); the readiness poll uses
+# NO_AUTH_CALLS such actions (CreateUser, PutUserPolicy, CreateAccessKey, CreateRole, PutRolePolicy); the readiness poll uses
 # /moto-api/, which is not an authorised action and does not count. After setup the script checks
 # that a wrong secret is refused, so a miscount fails the start instead of passing silently.
 set -euo pipefail
 
-NO_AUTH_CALLS=3
+NO_AUTH_CALLS=5
 REGION=us-east-1
 READY_TIMEOUT=20
 
@@ -120,11 +122,20 @@ user = "ide-orchestrator-test"
 iam.create_user(UserName=user)                                                  # no-auth call 1
 iam.put_user_policy(UserName=user, PolicyName="s3-all", PolicyDocument=json.dumps({  # no-auth call 2
     "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+    "Statement": [{"Effect": "Allow", "Action": ["s3:*", "sts:AssumeRole"], "Resource": "*"}],
 }))
 key = iam.create_access_key(UserName=user)["AccessKey"]                        # no-auth call 3
 ak, sk = key["AccessKeyId"], key["SecretAccessKey"]
 log(f"IAM user {user}, access key {ak}")
+role = iam.create_role(RoleName="ide-orchestrator-assignment", AssumeRolePolicyDocument=json.dumps({  # no-auth call 4
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
+}))["Role"]
+iam.put_role_policy(RoleName=role["RoleName"], PolicyName="s3-all", PolicyDocument=json.dumps({  # no-auth call 5
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+}))
+log(f"IAM role {role['Arn']}")
 
 def s3(access, secret):
     return boto3.client("s3", endpoint_url=endpoint, region_name=region, config=cfg,
@@ -146,7 +157,7 @@ for b in buckets:
     log(f"created bucket {b}")
 
 print(json.dumps({"endpoint": endpoint, "region": region, "accessKeyId": ak,
-                  "secretAccessKey": sk, "pid": pid}, separators=(",", ":")))
+                  "secretAccessKey": sk, "roleArn": role["Arn"], "pid": pid}, separators=(",", ":")))
 PY
     ) || die "setup failed (see $dir/moto.log)"
 

@@ -6,7 +6,7 @@ import Testing
 @Suite struct DeploymentFilesTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     /// Settings that reach the service as Docker secrets, never as environment entries.
-    static let secretSettings: Set<String> = ["API_KEY", "API_KEYS", "S3_SECRET_ACCESS_KEY"]
+    static let secretSettings: Set<String> = ["API_KEY", "API_KEYS", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]
 
     func text(_ file: String) throws -> String {
         try String(contentsOf: Self.root.appendingPathComponent(file), encoding: .utf8)

@@ -165,13 +165,15 @@ struct FixedResourceGate: ResourceGate {
 
 /// A bucket checker that accepts every bucket and remembers what it was asked.
 final class AcceptingBucketChecker: BucketChecker, Sendable {
-    private let checked = Mutex<[String]>([])
+    private let checked = Mutex<[(bucket: String, credentials: S3Credentials?)]>([])
 
     /// The buckets checked, in order.
-    var buckets: [String] { checked.withLock { $0 } }
+    var buckets: [String] { checked.withLock { $0.map(\.bucket) } }
+    /// The credentials each check was signed with, in order.
+    var credentials: [S3Credentials?] { checked.withLock { $0.map(\.credentials) } }
 
     func check(bucket: String, region: String, credentials: S3Credentials?) async throws(APIError) {
-        checked.withLock { $0.append(bucket) }
+        checked.withLock { $0.append((bucket, credentials)) }
     }
 }
 

@@ -89,7 +89,8 @@ import Testing
             _ = try Settings(environment: ["API_KEY": "k", "S3_ENDPOINT": "http://127.0.0.1:1", "S3_ACCESS_KEY_ID": "id"])
             Issue.record("missing secret was accepted")
         } catch {
-            #expect(error.variable == "S3_SECRET_ACCESS_KEY")
+            #expect(error.variable == "AWS_SECRET_ACCESS_KEY")
+            #expect(error.description.contains("S3_SECRET_ACCESS_KEY"))
             #expect(error.found == nil)
         }
     }
@@ -118,32 +119,69 @@ import Testing
     }
 
     @Test func environmentDocListsExactlyTheVariablesTheSettingsRead() throws {
-        let reader = EnvironmentReader(environment: [
+        let reader = try EnvironmentReader.layered(environment: [
             "API_KEY": "k", "S3_ENDPOINT": "http://127.0.0.1:9", "S3_ACCESS_KEY_ID": "a", "S3_SECRET_ACCESS_KEY": "s",
-        ])
+        ], directory: FileManager.default.temporaryDirectory.path)
         _ = try Settings(reader: reader)
         let catalog = Dictionary(uniqueKeysWithValues: SettingKey.all.map { ($0.name, $0) })
         #expect(reader.accessed == Set(catalog.keys), "the settings read a variable missing from SettingKey.all, or the reverse")
 
         let documented = try DocumentedVariables.load()
-        #expect(Set(documented.keys) == Set(catalog.keys), "ENVIRONMENT_VARIABLES.md and SettingKey.all list different variables")
+        #expect(Set(documented.defaults.keys) == Set(catalog.keys), "ENVIRONMENT_VARIABLES.md and SettingKey.all list different variables")
         for (name, key) in catalog {
             let expected = key.defaultValue.map { $0.isEmpty ? "(empty)" : "`\($0)`" } ?? "(required)"
-            #expect(documented[name] == expected, "default of \(name) differs between the doc and the code")
+            #expect(documented.defaults[name] == expected, "default of \(name) differs between the doc and the code")
         }
+        let aliases = Dictionary(uniqueKeysWithValues: SettingKey.all.flatMap { key in key.aliases.map { ($0, key.name) } })
+        #expect(documented.aliases == aliases, "the aliases of ENVIRONMENT_VARIABLES.md and SettingKey.all differ")
+        #expect(!aliases.isEmpty)
+    }
+
+    @Test func envExampleListsEveryVariableWithItsDefaultAndAComment() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent(".env.example"), encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        func assignment(_ line: String) -> (name: String, value: String)? {
+            let text = line.hasPrefix("# ") ? String(line.dropFirst(2)) : line
+            guard let equals = text.firstIndex(of: "="), EnvFile.isVariableName(String(text[..<equals])) else { return nil }
+            return (String(text[..<equals]), String(text[text.index(after: equals)...]))
+        }
+        var listed: [String: String] = [:]
+        for (index, line) in lines.enumerated() {
+            guard let (name, value) = assignment(line) else { continue }
+            #expect(listed[name] == nil, "\(name) is listed twice")
+            listed[name] = value
+            #expect(index > 0 && lines[index - 1].hasPrefix("# ") && assignment(lines[index - 1]) == nil, "\(name) has no comment above it")
+        }
+        #expect(Set(listed.keys) == Set(SettingKey.all.map(\.name)), ".env.example and SettingKey.all list different variables")
+        for key in SettingKey.all {
+            #expect(listed[key.name] == (key.defaultValue ?? ""), "default of \(key.name) differs between .env.example and the code")
+            for alias in key.aliases { #expect(text.contains(alias), ".env.example does not mention the alias \(alias)") }
+        }
+        // The example itself is a valid file, and the service starts from it once a key is filled in.
+        let file = try EnvFile(parsing: text, path: ".env.example")
+        #expect(file.values == ["API_KEY": ""])
+        #expect(try Settings(reader: EnvironmentReader(environment: ["API_KEY": "k"], file: file.values)).poolSize == 10)
     }
 }
 
-/// The variable table of ENVIRONMENT_VARIABLES.md: name to the default column.
-enum DocumentedVariables {
-    static func load() throws -> [String: String] {
+/// The tables of ENVIRONMENT_VARIABLES.md: variable to default column, alias to canonical name.
+struct DocumentedVariables {
+    var defaults: [String: String] = [:]
+    var aliases: [String: String] = [:]
+
+    static func load() throws -> DocumentedVariables {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let text = try String(contentsOf: root.appendingPathComponent("ENVIRONMENT_VARIABLES.md"), encoding: .utf8)
-        var result: [String: String] = [:]
+        var result = DocumentedVariables()
         for line in text.split(separator: "\n") where line.hasPrefix("| `") {
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard cells.count >= 2 else { continue }
-            result[cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))] = cells[1]
+            let name = cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            switch cells.count {
+            case 3: result.defaults[name] = cells[1]
+            case 2: result.aliases[name] = cells[1].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            default: continue
+            }
         }
         return result
     }

@@ -25,6 +25,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     static func s3BucketNotFound(_ message: String) -> APIError { .init("S3_BUCKET_NOT_FOUND", .badRequest, message) }
     static func s3AccessDenied(_ message: String) -> APIError { .init("S3_ACCESS_DENIED", .badRequest, message) }
     static func s3CheckFailed(_ message: String) -> APIError { .init("S3_CHECK_FAILED", .badGateway, message) }
+    static func credentialsUnavailable(_ message: String) -> APIError { .init("CREDENTIALS_UNAVAILABLE", .badGateway, message) }
     static func invalidQuery(_ message: String) -> APIError { .init("INVALID_QUERY", .badRequest, message) }
     static let authenticationFailed = APIError("AUTHENTICATION_FAILED", .unauthorized, "A valid API key is required: send Authorization: Bearer <key>")
     static let invalidActivityToken = APIError("INVALID_ACTIVITY_TOKEN", .unauthorized, "A valid container token is required: send Authorization: Bearer <token>")

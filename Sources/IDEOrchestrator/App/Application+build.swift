@@ -6,6 +6,7 @@ import ServiceLifecycle
 public func buildApplication(settings: Settings) async throws -> some ApplicationProtocol {
     var logger = Logger(label: "ide-orchestrator")
     logger.logLevel = settings.logLevel
+    AssignmentCredentials(settings: settings).announce(to: logger)
     let engine = CurlDockerEngine(endpoint: settings.dockerHost)
     let store = try AppDatabase.open(path: settings.databasePath)
     let monitor = ResourceMonitor(settings: settings, engine: engine, logger: logger)

@@ -89,9 +89,10 @@ final class CurlTransfer: @unchecked Sendable {
 
     private func configureHeaders(_ request: HTTPClientRequest) {
         var lines = request.headers.map { "\($0.name): \($0.value)" }
-        if request.body != nil {
-            // An empty `Expect:` stops libcurl waiting for `100 Continue` on larger bodies. Only
-            // with a body: SigV4 would otherwise sign a header that is never sent.
+        if request.body != nil && request.sigV4 == nil {
+            // An empty `Expect:` stops libcurl waiting for `100 Continue` on larger bodies. Never
+            // with SigV4: libcurl signs the empty header but does not send it, so the signature
+            // would not match (an `Expect: 100-continue` libcurl adds itself is sent unsigned).
             lines.append("Expect:")
         }
         for line in lines {

@@ -49,6 +49,8 @@ public struct AgentAssignment: Encodable, Sendable {
     public var accessKeyId: String?
     /// Secret access key, if the platform gave one.
     public var secretAccessKey: String?
+    /// Session token of temporary credentials.
+    public var sessionToken: String?
     /// The container's id.
     public var containerId: String
     /// VNC password, if given.

@@ -42,9 +42,9 @@ public struct ClaimService: Sendable {
     /// Hands out a container for the request's bucket; `arrived` is when the request came in.
     public func start(_ request: StartRequest, arrived: ContinuousClock.Instant = .now) async throws(APIError) -> StartResult {
         let bucket = try Self.validatedBucket(request.s3Bucket)
-        let region = try Self.validatedRegion(request.s3Region) ?? settings.s3?.region ?? "us-east-1"
+        let region = try Self.validatedRegion(request.s3Region) ?? settings.aws.region
         try Self.validateOptional(request)
-        let credentials = try Self.credentials(request)
+        let credentials = try await AssignmentCredentials(settings: settings, logger: logger).resolve(Self.credentials(request), bucket: bucket)
         if let bucketChecker {
             try await bucketChecker.check(bucket: bucket, region: region, credentials: credentials)
         }
@@ -157,6 +157,7 @@ public struct ClaimService: Sendable {
         }
         let assignment = AgentAssignment(
             bucket: order.bucket, region: order.region, accessKeyId: order.credentials?.accessKeyId, secretAccessKey: order.credentials?.secretAccessKey,
+            sessionToken: order.credentials?.sessionToken,
             containerId: record.id, vncPassword: order.request.vncPassword, userId: order.request.userId,
             activityToken: token, activityUrl: settings.publicAPIURL.map { "\($0)/api/containers/\(record.id)/activity" }
         )

@@ -16,6 +16,7 @@ public struct ServiceBlueprint: Sendable {
     let cpuLimit: Double
     let memoryLimitBytes: Int64
     let networks: [String]
+    let restartCondition: String
     let restartMaxAttempts: Int
     let routes: RoutePlan
 
@@ -27,6 +28,7 @@ public struct ServiceBlueprint: Sendable {
         memoryLimitBytes = settings.containerMemoryLimit
         // Traefik's network is joined too when it differs: the host reaches only the one, Traefik only the other.
         networks = settings.traefikNetwork == settings.swarmNetwork ? [settings.swarmNetwork] : [settings.swarmNetwork, settings.traefikNetwork]
+        restartCondition = settings.restartCondition
         restartMaxAttempts = settings.restartMaxAttempts
         routes = RoutePlan(settings: settings)
     }
@@ -50,9 +52,9 @@ public struct ServiceBlueprint: Sendable {
                 ),
                 resources: .init(limits: .init(nanoCPUs: Int64((cpuLimit * 1_000_000_000).rounded()), memoryBytes: memoryLimitBytes)),
                 // Swarm reads MaxAttempts 0 as "unlimited": no restarts at all is condition none.
-                restartPolicy: restartMaxAttempts == 0
+                restartPolicy: restartMaxAttempts == 0 || restartCondition == "none"
                     ? .init(condition: "none")
-                    : .init(condition: "on-failure", delay: 1_000_000_000, maxAttempts: restartMaxAttempts, window: 60_000_000_000),
+                    : .init(condition: restartCondition, delay: 1_000_000_000, maxAttempts: restartMaxAttempts, window: 60_000_000_000),
                 networks: networks.map { .init(target: $0) }
             )
         )

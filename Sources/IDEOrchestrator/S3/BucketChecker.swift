@@ -12,6 +12,8 @@ public struct S3Credentials: Sendable {
     public var accessKeyId: String
     /// The secret; never logged or stored.
     public var secretAccessKey: String
+    /// The session token of temporary credentials; never logged or stored.
+    public var sessionToken: String? = nil
 }
 
 /// Checks buckets with a SigV4-signed `GET /<bucket>?location` through libcurl.
@@ -29,10 +31,12 @@ public struct S3BucketChecker: BucketChecker {
     private static let emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
     public func check(bucket: String, region: String, credentials: S3Credentials?) async throws(APIError) {
-        let credentials = credentials ?? S3Credentials(accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey)
+        let credentials = credentials ?? S3Credentials(accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey, sessionToken: settings.sessionToken)
+        var headers = [(name: "x-amz-content-sha256", value: Self.emptyPayloadHash)]
+        if let token = credentials.sessionToken { headers.append((name: "x-amz-security-token", value: token)) }
         let request = HTTPClientRequest(
             endpoint: .tcp(baseURL: settings.endpoint), path: "/\(bucket)?location=",
-            headers: [(name: "x-amz-content-sha256", value: Self.emptyPayloadHash)],
+            headers: headers,
             timeout: .seconds(10),
             sigV4: AWSSigV4(region: region, service: "s3", accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey)
         )

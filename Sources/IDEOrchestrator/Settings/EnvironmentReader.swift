@@ -3,22 +3,45 @@ import Logging
 
 /// Typed reads of environment variables, each through its catalog `SettingKey`.
 ///
-/// It remembers which variables were read, so a test can hold the catalog to the code.
+/// Two layers are read: the real environment first, then the `.env` file's values; a setting
+/// given in the environment under any of its names ignores the file. It remembers which
+/// variables were read, so a test can hold the catalog to the code.
 final class EnvironmentReader {
     let environment: [String: String]
+    /// The `.env` file's values, beneath the environment.
+    var file: [String: String] = [:]
+    /// Where those values came from.
+    var filePath: String?
     private(set) var accessed: Set<String> = []
 
-    init(environment: [String: String]) {
+    init(environment: [String: String], file: [String: String] = [:]) {
         self.environment = environment
+        self.file = file
     }
 
     /// The raw value, falling back to the key's default; empty strings count as unset.
     func raw(_ key: SettingKey) -> String? {
         accessed.insert(key.name)
-        if let value = environment[key.name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty {
-            return value
+        return Self.value(of: key, in: environment) ?? Self.value(of: key, in: file) ?? key.defaultValue
+    }
+
+    /// The first non-empty value of the key's names in one layer.
+    static func value(of key: SettingKey, in layer: [String: String]) -> String? {
+        key.names.lazy.compactMap { layer[$0]?.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty }
+    }
+
+    /// Stops on a setting given twice in one layer under different names with different values.
+    func checkAliases(_ keys: [SettingKey] = SettingKey.all) throws(SettingsError) {
+        for key in keys where !key.aliases.isEmpty {
+            for (layer, source) in [(environment, "the environment"), (file, filePath ?? "the .env file")] {
+                var given: [(name: String, value: String)] = []
+                for name in key.names {
+                    if let value = layer[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty { given.append((name, value)) }
+                }
+                guard let first = given.first, let other = given.dropFirst().first(where: { $0.value != first.value }) else { continue }
+                throw .conflict(first.name, other.name, in: source)
+            }
         }
-        return key.defaultValue
     }
 
     func string(_ key: SettingKey) -> String {
@@ -41,10 +64,11 @@ final class EnvironmentReader {
         return value
     }
 
-    func duration(_ key: SettingKey, minimum: Duration = .milliseconds(1)) throws(SettingsError) -> Duration {
+    func duration(_ key: SettingKey, minimum: Duration = .milliseconds(1), maximum: Duration? = nil) throws(SettingsError) -> Duration {
         let text = string(key)
-        guard let value = DurationParser.parse(text), value >= minimum else {
-            throw SettingsError(variable: key.name, expected: "a duration such as 500ms, 30s, 5m or 1h (plain numbers are seconds), at least \(minimum)", found: text)
+        guard let value = DurationParser.parse(text), value >= minimum, value <= maximum ?? value else {
+            let most = maximum.map { " and at most \($0) (milliseconds need the unit, e.g. 5000ms)" } ?? ""
+            throw SettingsError(variable: key.name, expected: "a duration such as 500ms, 30s, 5m or 1h (plain numbers are seconds), at least \(minimum)\(most)", found: text)
         }
         return value
     }
@@ -59,7 +83,8 @@ final class EnvironmentReader {
 
     func logLevel(_ key: SettingKey) throws(SettingsError) -> Logger.Level {
         let text = string(key).lowercased()
-        guard let level = Logger.Level(rawValue: text) else {
+        // "warn" is the original orchestrator's spelling.
+        guard let level = Logger.Level(rawValue: text == "warn" ? "warning" : text) else {
             throw SettingsError(variable: key.name, expected: "one of trace, debug, info, notice, warning, error, critical", found: text)
         }
         return level
@@ -75,9 +100,26 @@ final class EnvironmentReader {
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// A secret given directly, or else through the file `fileKey` names.
+    func secret(_ key: SettingKey, orFile fileKey: SettingKey) throws(SettingsError) -> String {
+        let direct = string(key), path = string(fileKey)
+        return direct.isEmpty && !path.isEmpty ? try fileContents(fileKey) : direct
+    }
+
     /// The comma- or newline-separated entries of the file the variable names.
     func fileList(_ key: SettingKey) throws(SettingsError) -> [String] {
         try fileContents(key).split(whereSeparator: { $0 == "," || $0.isNewline }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// Swarm's restart condition; Docker's `docker run` names are accepted too.
+    func restartCondition(_ key: SettingKey) throws(SettingsError) -> String {
+        let text = string(key).lowercased()
+        switch text {
+        case "on-failure": return "on-failure"
+        case "any", "always", "unless-stopped": return "any"
+        case "none", "no": return "none"
+        default: throw SettingsError(variable: key.name, expected: "on-failure, any (always, unless-stopped) or none (no)", found: text)
+        }
     }
 
     func list(_ key: SettingKey) -> [String] {

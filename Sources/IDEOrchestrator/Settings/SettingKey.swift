@@ -8,12 +8,18 @@ public struct SettingKey: Sendable, Hashable {
     public let defaultValue: String?
     /// What it controls, for the docs.
     public let meaning: String
+    /// Other names accepted for it (the original orchestrator's, or older ones of this service).
+    public let aliases: [String]
 
-    init(_ name: String, _ defaultValue: String?, _ meaning: String) {
+    init(_ name: String, _ defaultValue: String?, _ meaning: String, aliases: [String] = []) {
         self.name = name
         self.defaultValue = defaultValue
         self.meaning = meaning
+        self.aliases = aliases
     }
+
+    /// The canonical name followed by the aliases.
+    var names: [String] { [name] + aliases }
 }
 
 extension SettingKey {
@@ -26,21 +32,22 @@ extension SettingKey {
     static let databasePath = SettingKey("DATABASE_PATH", "data/containers.db", "SQLite database file; its directory is created if missing.")
     static let ideImage = SettingKey("IDE_CONTAINER_IMAGE", "classla-ide-container:latest", "Image every IDE container runs.")
     static let poolSize = SettingKey("PRE_WARMED_QUEUE_SIZE", "10", "How many ready containers the pool keeps (0 disables pre-warming).")
-    static let cpuLimit = SettingKey("CONTAINER_CPU_LIMIT", "2", "CPU limit per IDE container, in CPUs (fractions allowed).")
-    static let memoryLimit = SettingKey("CONTAINER_MEMORY_LIMIT", "4GB", "Memory limit per IDE container: bytes, or a number with K/KB/M/MB/G/GB/T/TB (powers of 1024).")
-    static let maxMemoryPercent = SettingKey("MAX_MEMORY_PERCENT", "90", "No new container is created while node memory use is at or above this percentage; 100 turns the check off.")
-    static let maxCPUPercent = SettingKey("MAX_CPU_PERCENT", "90", "No new container is created while node CPU use is at or above this percentage; 100 turns the check off.")
+    static let cpuLimit = SettingKey("CONTAINER_CPU_LIMIT", "2", "CPU limit per IDE container, in CPUs (fractions allowed).", aliases: ["RESOURCE_CPU_LIMIT"])
+    static let memoryLimit = SettingKey("CONTAINER_MEMORY_LIMIT", "4GB", "Memory limit per IDE container: bytes, or a number with K/KB/M/MB/G/GB/T/TB (powers of 1024).", aliases: ["RESOURCE_MEMORY_LIMIT"])
+    static let maxMemoryPercent = SettingKey("MAX_MEMORY_PERCENT", "90", "No new container is created while node memory use is at or above this percentage; 100 turns the check off.", aliases: ["RESOURCE_MEMORY_THRESHOLD"])
+    static let maxCPUPercent = SettingKey("MAX_CPU_PERCENT", "90", "No new container is created while node CPU use is at or above this percentage; 100 turns the check off.", aliases: ["RESOURCE_CPU_THRESHOLD"])
     static let domain = SettingKey("DOMAIN", "localhost", "Public host name in container URLs and Traefik rules; localhost or an IP address means plain HTTP without a Host rule.")
     static let swarmNetwork = SettingKey("SWARM_NETWORK", "ide-network", "Swarm network IDE containers join; this service reaches their agents on it, and Traefik routes over it unless TRAEFIK_NETWORK is set.")
     static let traefikNetwork = SettingKey("TRAEFIK_NETWORK", "", "Overlay network Traefik routes over when it is not SWARM_NETWORK; IDE containers then join both (local runs: the host reaches only bridge addresses, Traefik's Swarm provider only overlay ones).")
     static let httpPort = SettingKey("HTTP_PORT", "80", "Port of Traefik's plain-HTTP entrypoint; container URLs for a localhost or IP DOMAIN carry it unless it is 80.")
-    static let logLevel = SettingKey("LOG_LEVEL", "info", "trace, debug, info, notice, warning, error or critical.")
+    static let logLevel = SettingKey("LOG_LEVEL", "info", "trace, debug, info, notice, warning (or warn), error or critical.")
     static let instanceName = SettingKey("INSTANCE_NAME", "ide-orchestrator", "Names this deployment in a label on every service it creates; it manages only services carrying its own name, so several deployments can share one Swarm.")
     static let spawnConcurrency = SettingKey("POOL_SPAWN_CONCURRENCY", "3", "How many containers the pool creates at once.")
     static let readyTimeout = SettingKey("CONTAINER_READY_TIMEOUT", "90s", "How long a new container may take to answer on its agent before it is removed and replaced.")
     static let coldStartTimeout = SettingKey("COLD_START_TIMEOUT", "60s", "How long a start request waits for a cold-started container.")
     static let poolInterval = SettingKey("POOL_CHECK_INTERVAL", "5s", "How often the pool maintainer checks its figures when nothing else wakes it.")
     static let spawnBackoffMax = SettingKey("POOL_BACKOFF_MAX", "60s", "Longest pause between spawn attempts after repeated failures.")
+    static let restartPolicy = SettingKey("CONTAINER_RESTART_POLICY", "on-failure", "When Swarm restarts an IDE container's task: on-failure, any (always and unless-stopped mean the same) or none (also no).")
     static let restartMaxAttempts = SettingKey("CONTAINER_RESTART_MAX_ATTEMPTS", "3", "How often Swarm restarts a failed IDE container before giving up; 0 means never. A restarted container is a new, empty one: an assigned container whose task changes is ended with reason container_restarted.")
     static let agentTimeout = SettingKey("AGENT_TIMEOUT", "10s", "Deadline for a call to a container's agent.")
     static let agentConnectTimeout = SettingKey("AGENT_CONNECT_TIMEOUT", "1s", "Deadline for connecting to a container's agent; a claim whose assignment never connected puts the container back as suspect and tries the next.")
@@ -50,8 +57,8 @@ extension SettingKey {
     static let rateLimit = SettingKey("RATE_LIMIT_PER_MINUTE", "1200", "Requests per API key per minute, with bursts up to the same number, before 429 (0 disables the limit).")
     static let resourceSampleInterval = SettingKey("RESOURCE_SAMPLE_INTERVAL", "5s", "How often node memory and CPU are sampled for the spawn gate and /api/health.")
     static let publicAPIURL = SettingKey("PUBLIC_API_URL", "", "URL at which IDE containers reach this API to report activity, e.g. http://orchestrator:3001; empty leaves the activity URL out of assignments.")
-    static let healthCheckInterval = SettingKey("HEALTH_CHECK_INTERVAL", "30s", "How often each warm and running container's agent and code, vnc and web ports are checked.")
-    static let healthCheckTimeout = SettingKey("HEALTH_CHECK_TIMEOUT", "5s", "Deadline for each health probe.")
+    static let healthCheckInterval = SettingKey("HEALTH_CHECK_INTERVAL", "30s", "How often each warm and running container's agent and code, vnc and web ports are checked; at most 1h (the original orchestrator's milliseconds need the unit: 30000ms).")
+    static let healthCheckTimeout = SettingKey("HEALTH_CHECK_TIMEOUT", "5s", "Deadline for each health probe; at most 5m (write milliseconds as 5000ms).")
     static let healthCheckRetries = SettingKey("HEALTH_CHECK_RETRIES", "3", "Consecutive failed checks before a warm container is replaced or a running one is marked unhealthy.")
     static let unhealthyGracePeriod = SettingKey("UNHEALTHY_GRACE_PERIOD", "5m", "How long a running container may stay unhealthy before it is stopped with reason unhealthy.")
     static let idleTimeout = SettingKey("IDLE_TIMEOUT_SECONDS", "1800", "Seconds without reported activity after which a running container is stopped with reason inactivity (0 disables).")
@@ -64,19 +71,25 @@ extension SettingKey {
     static let eventHeartbeatInterval = SettingKey("EVENT_STREAM_HEARTBEAT_INTERVAL", "15s", "How often /api/events sends a keep-alive comment to every client.")
     static let traefikCertResolver = SettingKey("TRAEFIK_CERT_RESOLVER", "letsencrypt", "Traefik certresolver for routers when DOMAIN is a real domain name.")
     static let s3Endpoint = SettingKey("S3_ENDPOINT", "", "S3 endpoint used to check buckets before assignment, e.g. http://127.0.0.1:5000; empty disables checking.")
-    static let s3Region = SettingKey("S3_REGION", "us-east-1", "Region the bucket check is signed for when the request gives none.")
-    static let s3AccessKeyId = SettingKey("S3_ACCESS_KEY_ID", "", "Access key id for the bucket check.")
-    static let s3SecretAccessKey = SettingKey("S3_SECRET_ACCESS_KEY", "", "Secret access key for the bucket check; never logged.")
-    static let s3SecretAccessKeyFile = SettingKey("S3_SECRET_ACCESS_KEY_FILE", "", "File holding the secret access key (e.g. a Docker secret), read when S3_SECRET_ACCESS_KEY is empty.")
+    static let awsRegion = SettingKey("AWS_REGION", "us-east-1", "Region of buckets whose start request gives none; also the region STS requests are signed for.", aliases: ["S3_REGION"])
+    static let awsAccessKeyId = SettingKey("AWS_ACCESS_KEY_ID", "", "The service's own AWS access key id: signs the bucket check and STS requests and, without AWS_ASSIGNMENT_ROLE_ARN, is handed to containers whose start request carries no credentials.", aliases: ["S3_ACCESS_KEY_ID"])
+    static let awsSecretAccessKey = SettingKey("AWS_SECRET_ACCESS_KEY", "", "The secret of AWS_ACCESS_KEY_ID; required with it; never logged.", aliases: ["S3_SECRET_ACCESS_KEY"])
+    static let awsSessionToken = SettingKey("AWS_SESSION_TOKEN", "", "Session token when AWS_ACCESS_KEY_ID is temporary; sent with every signed request and handed on with the key; never logged.")
+    static let assignmentRoleARN = SettingKey("AWS_ASSIGNMENT_ROLE_ARN", "", "IAM role assumed through STS for every assignment without credentials: the container gets temporary credentials limited to its bucket instead of the service's own; empty hands out the service's credentials (with a warning at start).")
+    static let assignmentDuration = SettingKey("AWS_ASSIGNMENT_DURATION", "1h", "Lifetime of the temporary credentials of an assignment, 15m to 12h; at most the role's maximum session duration.")
+    static let stsEndpoint = SettingKey("AWS_ENDPOINT_URL_STS", "", "STS endpoint for AssumeRole, e.g. http://127.0.0.1:5000; empty means https://sts.<AWS_REGION>.amazonaws.com.")
+    static let awsSecretAccessKeyFile = SettingKey("AWS_SECRET_ACCESS_KEY_FILE", "", "File holding AWS_SECRET_ACCESS_KEY (e.g. a Docker secret), read when that variable is empty.", aliases: ["S3_SECRET_ACCESS_KEY_FILE"])
+    static let envFile = SettingKey("ENV_FILE", ".env", "File of KEY=VALUE lines read at start, relative to the working directory; a missing .env is skipped, a missing file named here stops the service. The real environment takes precedence.")
 
     /// Every variable the settings read, in documentation order.
     public static let all: [SettingKey] = [
         .port, .host, .apiKey, .apiKeys, .apiKeyFile, .dockerHost, .databasePath, .ideImage, .poolSize,
         .cpuLimit, .memoryLimit, .maxMemoryPercent, .maxCPUPercent, .domain, .swarmNetwork, .traefikNetwork, .httpPort, .logLevel,
         .instanceName, .spawnConcurrency, .readyTimeout, .coldStartTimeout, .poolInterval, .spawnBackoffMax,
-        .restartMaxAttempts, .agentTimeout, .agentConnectTimeout, .claimMaxAttempts, .coldStartConcurrency, .rateLimit, .resourceSampleInterval, .publicAPIURL,
+        .restartPolicy, .restartMaxAttempts, .agentTimeout, .agentConnectTimeout, .claimMaxAttempts, .coldStartConcurrency, .rateLimit, .resourceSampleInterval, .publicAPIURL,
         .healthCheckInterval, .healthCheckTimeout, .healthCheckRetries, .healthCheckConcurrency, .unhealthyGracePeriod, .idleTimeout, .warmTTL,
         .reconcileInterval, .housekeepingInterval, .retentionDays, .publicDirectory, .eventPollInterval, .eventHeartbeatInterval, .traefikCertResolver,
-        .s3Endpoint, .s3Region, .s3AccessKeyId, .s3SecretAccessKey, .s3SecretAccessKeyFile,
+        .s3Endpoint, .awsRegion, .awsAccessKeyId, .awsSecretAccessKey, .awsSecretAccessKeyFile, .awsSessionToken,
+        .assignmentRoleARN, .assignmentDuration, .stsEndpoint, .envFile,
     ]
 }

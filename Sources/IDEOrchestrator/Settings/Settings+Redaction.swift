@@ -2,7 +2,7 @@
 /// default description: every type that holds one prints a redacted form.
 extension Settings: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var description: String {
-        "Settings(port: \(port), host: \(host), dockerHost: \(dockerHost), image: \(ideImage), pool: \(poolSize), apiKeys: <\(apiKeys.count) redacted>, s3: \(s3.map(\.description) ?? "nil"))"
+        "Settings(port: \(port), host: \(host), dockerHost: \(dockerHost), image: \(ideImage), pool: \(poolSize), apiKeys: <\(apiKeys.count) redacted>, s3: \(s3.map(\.description) ?? "nil"), aws: \(aws))"
     }
 
     public var debugDescription: String { description }
@@ -24,8 +24,20 @@ extension S3Settings: CustomStringConvertible, CustomDebugStringConvertible, Cus
     }
 }
 
+extension AWSSettings: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String {
+        "AWSSettings(region: \(region), credentials: \(credentials.map(\.description) ?? "nil"), assignmentRole: \(assignmentRoleARN ?? "nil"), sts: \(stsEndpoint))"
+    }
+
+    public var debugDescription: String { description }
+
+    public var customMirror: Mirror {
+        Mirror(self, children: ["summary": description], displayStyle: .struct)
+    }
+}
+
 extension S3Credentials: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    public var description: String { "S3Credentials(accessKeyId: \(accessKeyId), secretAccessKey: <redacted>)" }
+    public var description: String { "S3Credentials(accessKeyId: \(accessKeyId), secretAccessKey: <redacted>, sessionToken: \(sessionToken == nil ? "nil" : "<redacted>"))" }
     public var debugDescription: String { description }
     public var customMirror: Mirror { Mirror(self, children: ["accessKeyId": accessKeyId, "secretAccessKey": "<redacted>"], displayStyle: .struct) }
 }

@@ -46,6 +46,8 @@ public struct Settings: Sendable {
     public var poolInterval: Duration
     /// Longest spawn backoff.
     public var spawnBackoffMax: Duration
+    /// When Swarm restarts a container's task: `on-failure`, `any` or `none`.
+    public var restartCondition: String
     /// Swarm restarts per container before giving up.
     public var restartMaxAttempts: Int
     /// Deadline for agent calls.
@@ -92,6 +94,10 @@ public struct Settings: Sendable {
     public var traefikCertResolver: String
     /// Bucket checking against S3, when configured.
     public var s3: S3Settings?
+    /// The service's AWS identity and the credentials containers get.
+    public var aws: AWSSettings
+    /// The `.env` file the values were read over, if any.
+    public var envFile: String?
 
     /// Reads and validates every variable; throws naming the first bad one.
     public init(environment: [String: String]) throws(SettingsError) {
@@ -99,6 +105,7 @@ public struct Settings: Sendable {
     }
 
     init(reader env: EnvironmentReader) throws(SettingsError) {
+        try env.checkAliases()
         port = try env.integer(.port, in: 1...65535)
         host = env.string(.host)
         apiKeys = env.list(.apiKey) + env.list(.apiKeys) + (try env.fileList(.apiKeyFile))
@@ -134,6 +141,7 @@ public struct Settings: Sendable {
         coldStartTimeout = try env.duration(.coldStartTimeout, minimum: .seconds(1))
         poolInterval = try env.duration(.poolInterval, minimum: .milliseconds(100))
         spawnBackoffMax = try env.duration(.spawnBackoffMax, minimum: .milliseconds(100))
+        restartCondition = try env.restartCondition(.restartPolicy)
         restartMaxAttempts = try env.integer(.restartMaxAttempts, in: 0...100)
         agentTimeout = try env.duration(.agentTimeout, minimum: .milliseconds(100))
         agentConnectTimeout = try env.duration(.agentConnectTimeout, minimum: .milliseconds(50))
@@ -143,8 +151,8 @@ public struct Settings: Sendable {
         rateLimitPerMinute = try env.integer(.rateLimit, in: 0...1_000_000)
         resourceSampleInterval = try env.duration(.resourceSampleInterval, minimum: .milliseconds(100))
         publicAPIURL = env.string(.publicAPIURL).nilIfEmpty.map { $0.trimmingSuffix("/") }
-        healthCheckInterval = try env.duration(.healthCheckInterval, minimum: .milliseconds(100))
-        healthCheckTimeout = try env.duration(.healthCheckTimeout, minimum: .milliseconds(50))
+        healthCheckInterval = try env.duration(.healthCheckInterval, minimum: .milliseconds(100), maximum: .seconds(3600))
+        healthCheckTimeout = try env.duration(.healthCheckTimeout, minimum: .milliseconds(50), maximum: .seconds(300))
         healthCheckRetries = try env.integer(.healthCheckRetries, in: 1...100)
         unhealthyGracePeriod = try env.duration(.unhealthyGracePeriod, minimum: .zero)
         let idle = try env.integer(.idleTimeout, in: 0...31_536_000)
@@ -159,6 +167,8 @@ public struct Settings: Sendable {
         eventHeartbeatInterval = try env.duration(.eventHeartbeatInterval, minimum: .milliseconds(100))
         traefikCertResolver = env.string(.traefikCertResolver)
         s3 = try S3Settings(env)
+        aws = try AWSSettings(env)
+        envFile = env.filePath
     }
 
     /// Whether DOMAIN is a name Traefik can match with a Host rule and TLS.
@@ -187,26 +197,28 @@ public struct S3Settings: Sendable {
     public var accessKeyId: String
     /// The secret access key.
     public var secretAccessKey: String
+    /// The session token of temporary credentials.
+    public var sessionToken: String?
 
     init?(_ env: EnvironmentReader) throws(SettingsError) {
         let endpoint = env.string(.s3Endpoint)
-        let region = env.string(.s3Region)
-        let accessKeyId = env.string(.s3AccessKeyId)
-        let secretFile = try env.fileContents(.s3SecretAccessKeyFile)
-        let secret = env.string(.s3SecretAccessKey).nilIfEmpty ?? secretFile
+        let region = env.string(.awsRegion)
+        let accessKeyId = env.string(.awsAccessKeyId)
+        let secret = try env.secret(.awsSecretAccessKey, orFile: .awsSecretAccessKeyFile)
         guard !endpoint.isEmpty else { return nil }
         guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
             throw SettingsError(variable: SettingKey.s3Endpoint.name, expected: "an http:// or https:// URL", found: endpoint)
         }
         guard !accessKeyId.isEmpty else {
-            throw SettingsError(variable: SettingKey.s3AccessKeyId.name, expected: "an access key id when S3_ENDPOINT is set", found: nil)
+            throw SettingsError(variable: SettingKey.awsAccessKeyId.name, expected: "an access key id (or S3_ACCESS_KEY_ID) when S3_ENDPOINT is set", found: nil)
         }
         guard !secret.isEmpty else {
-            throw SettingsError(variable: SettingKey.s3SecretAccessKey.name, expected: "a secret access key when S3_ENDPOINT is set", found: nil)
+            throw SettingsError(variable: SettingKey.awsSecretAccessKey.name, expected: "a secret access key (or S3_SECRET_ACCESS_KEY) when S3_ENDPOINT is set", found: nil)
         }
         self.endpoint = endpoint.trimmingSuffix("/")
         self.region = region
         self.accessKeyId = accessKeyId
         self.secretAccessKey = secret
+        self.sessionToken = env.string(.awsSessionToken).nilIfEmpty
     }
 }

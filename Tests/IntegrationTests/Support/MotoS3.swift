@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import IDEOrchestrator
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,6 +11,8 @@ struct MotoS3: Sendable {
     let region: String
     let accessKeyId: String
     let secretAccessKey: String
+    /// A role the user may assume (moto's STS on the same endpoint).
+    let roleArn: String
     let pid: Int32
 
     /// Starts moto, runs `body`, and stops it whatever happens.
@@ -41,12 +44,19 @@ struct MotoS3: Sendable {
             return try JSONSerialization.jsonObject(with: data) as? [String: Any]
         }
         guard let endpoint = json["endpoint"] as? String, let key = json["accessKeyId"] as? String,
-              let secret = json["secretAccessKey"] as? String, let pid = json["pid"] as? Int
+              let secret = json["secretAccessKey"] as? String, let roleArn = json["roleArn"] as? String, let pid = json["pid"] as? Int
         else {
             Issue.record("moto-s3.sh printed an unexpected line: \(json)")
             throw TestSetupError()
         }
-        return MotoS3(endpoint: endpoint, region: json["region"] as? String ?? "us-east-1", accessKeyId: key, secretAccessKey: secret, pid: Int32(pid))
+        return MotoS3(endpoint: endpoint, region: json["region"] as? String ?? "us-east-1", accessKeyId: key, secretAccessKey: secret, roleArn: roleArn, pid: Int32(pid))
+    }
+
+    /// The sessions moto's STS handed out (`/moto-api/data.json`): policy, session name, keys.
+    func assumedRoles() async throws -> [[String: Any]] {
+        let response = try await CurlHTTPClient().execute(HTTPClientRequest(endpoint: .tcp(baseURL: endpoint), path: "/moto-api/data.json", timeout: .seconds(10)))
+        let data = try JSONSerialization.jsonObject(with: response.body) as? [String: Any]
+        return (data?["sts"] as? [String: Any])?["AssumedRole"] as? [[String: Any]] ?? []
     }
 
     /// Settings that point the service's bucket check at this server.

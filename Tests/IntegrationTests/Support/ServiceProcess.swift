@@ -23,8 +23,9 @@ final class ServiceProcess: @unchecked Sendable {
     }
 
     /// Runs `body` against a fresh service, then tears it down whatever happens.
-    static func run(_ overrides: [String: String] = [:], _ body: (ServiceProcess) async throws -> Void) async throws {
-        let service = try await ServiceProcess(overrides)
+    /// `envFile` becomes the `.env` in the service's working directory.
+    static func run(_ overrides: [String: String] = [:], envFile: String? = nil, _ body: (ServiceProcess) async throws -> Void) async throws {
+        let service = try await ServiceProcess(overrides, envFile: envFile)
         do {
             try await body(service)
         } catch {
@@ -35,11 +36,13 @@ final class ServiceProcess: @unchecked Sendable {
         await service.tearDown()
     }
 
-    /// Starts the service with the given settings on top of test defaults.
-    init(_ overrides: [String: String] = [:]) async throws {
+    /// Starts the service with the given settings on top of test defaults (an empty value
+    /// unsets a default, so a `.env` value can show through).
+    init(_ overrides: [String: String] = [:], envFile: String? = nil) async throws {
         port = try Self.freePort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(instance)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        if let envFile { try envFile.write(to: directory.appendingPathComponent(".env"), atomically: true, encoding: .utf8) }
         var env = [
             "PATH": "/usr/bin:/bin",
             "DOCKER_HOST": TestEnvironment.dockerHost ?? "",
@@ -69,6 +72,8 @@ final class ServiceProcess: @unchecked Sendable {
         process.executableURL = Self.binary
         process.arguments = ["serve"]
         process.environment = environment
+        // Its own directory, so a developer's .env in the checkout never reaches a test.
+        process.currentDirectoryURL = directory
         let log = directory.appendingPathComponent("service.log")
         if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
@@ -141,6 +146,17 @@ final class ServiceProcess: @unchecked Sendable {
     /// Services of this instance in the engine.
     func services() async throws -> [DockerService] {
         try await TestEnvironment.engine().services(labels: [ServiceBlueprint.instanceLabel: instance])
+    }
+
+    /// The whole service log so far.
+    func log() -> String {
+        (try? String(contentsOf: directory.appendingPathComponent("service.log"), encoding: .utf8)) ?? ""
+    }
+
+    /// The bytes of the database file and its WAL, as text.
+    func databaseBytes() -> String {
+        ["containers.db", "containers.db-wal"].compactMap { FileManager.default.contents(atPath: directory.appendingPathComponent($0).path) }
+            .map { String(decoding: $0, as: UTF8.self) }.joined()
     }
 
     func logTail() -> String {
