@@ -12,3 +12,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq >&2
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
+
+# The strict Prometheus text parser the metrics integration test uses (scripts/parse-metrics.py).
+if ! python3 -c 'import prometheus_client' 2>/dev/null; then
+    echo "install-deps: installing prometheus-client" >&2
+    python3 -m pip install --quiet --disable-pip-version-check 'prometheus-client==0.26.0' >&2 \
+        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages 'prometheus-client==0.26.0' >&2
+fi

@@ -3,47 +3,53 @@ import Logging
 import ServiceLifecycle
 
 /// Builds the whole service from its settings: store, engine client, loops and HTTP server.
-public func buildApplication(settings: Settings) async throws -> some ApplicationProtocol {
+public func buildApplication(settings: Settings, metrics: OrchestratorMetrics = OrchestratorMetrics()) async throws -> some ApplicationProtocol {
     var logger = Logger(label: "ide-orchestrator")
     logger.logLevel = settings.logLevel
-    let engine = CurlDockerEngine(endpoint: settings.dockerHost)
+    let engine = InstrumentedDockerEngine(CurlDockerEngine(endpoint: settings.dockerHost), metrics: metrics)
     let store = try AppDatabase.open(path: settings.databasePath)
     let monitor = ResourceMonitor(settings: settings, engine: engine, logger: logger)
-    let orchestrator = Orchestrator.make(settings: settings, store: store, engine: engine, resources: monitor, logger: logger)
+    let orchestrator = Orchestrator.make(settings: settings, store: store, engine: engine, resources: monitor, metrics: metrics, logger: logger)
+    await orchestrator.collector.startCounting(after: try await store.latestEventID())
     var app = Application(
         router: buildRouter(orchestrator),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "ide-orchestrator"),
         logger: logger
     )
-    let reconciler = Reconciler(store: store, engine: engine, launcher: orchestrator.launcher, pool: orchestrator.pool, settings: settings, logger: logger)
-    let health = HealthMonitor(store: store, probe: HTTPHealthProbe(timeout: settings.healthCheckTimeout), launcher: orchestrator.launcher, stopper: orchestrator.stopper, pool: orchestrator.pool, settings: settings, logger: logger)
+    let reconciler = Reconciler(store: store, engine: engine, launcher: orchestrator.launcher, pool: orchestrator.pool, settings: settings, logger: logger, metrics: metrics)
+    let probe = HTTPHealthProbe(agent: InstrumentedAgentClient(HTTPAgentClient(timeout: settings.healthCheckTimeout), metrics: metrics), timeout: settings.healthCheckTimeout)
+    let health = HealthMonitor(store: store, probe: probe, launcher: orchestrator.launcher, stopper: orchestrator.stopper, pool: orchestrator.pool, settings: settings, logger: logger)
     let housekeeper = Housekeeper(store: store, stopper: orchestrator.stopper, settings: settings, logger: logger)
     // Services start in this order and stop in reverse; the HTTP server comes last.
-    app.addServices(monitor, reconciler, orchestrator.pool, health, housekeeper)
+    app.addServices(monitor, reconciler, orchestrator.pool, health, housekeeper, orchestrator.collector)
     return app
 }
 
 extension Orchestrator {
     /// Wires the parts over a store and an engine; tests pass their own fakes where they need them.
-    public static func make(settings: Settings, store: AppDatabase, engine: any DockerEngine, agent: (any AgentClient)? = nil, resources: (any ResourceGate)? = nil, bucketChecker: (any BucketChecker)? = nil, logger: Logger) -> Orchestrator {
-        let agent = agent ?? HTTPAgentClient(timeout: settings.agentTimeout)
+    public static func make(settings: Settings, store: AppDatabase, engine: any DockerEngine, agent: (any AgentClient)? = nil, resources: (any ResourceGate)? = nil, bucketChecker: (any BucketChecker)? = nil, metrics: OrchestratorMetrics = OrchestratorMetrics(), logger: Logger) -> Orchestrator {
+        let agent = InstrumentedAgentClient(agent ?? HTTPAgentClient(timeout: settings.agentTimeout), metrics: metrics)
         let resources = resources ?? ResourceMonitor(settings: settings, engine: engine, logger: logger)
         let bucketChecker = bucketChecker ?? settings.s3.map { S3BucketChecker(settings: $0) }
         let launcher = ContainerLauncher(store: store, engine: engine, agent: agent, settings: settings, logger: logger)
         let pool = PoolMaintainer(store: store, launcher: launcher, resources: resources, settings: settings, logger: logger)
         let stopper = ContainerStopper(store: store, launcher: launcher) { pool.wakeUp() }
         let claims = ClaimService(store: store, launcher: launcher, agent: agent, resources: resources, bucketChecker: bucketChecker, pool: pool, settings: settings, logger: logger)
-        return Orchestrator(settings: settings, store: store, engine: engine, claims: claims, launcher: launcher, stopper: stopper, pool: pool, resources: resources, logger: logger)
+        let collector = MetricsCollector(metrics: metrics, store: store, resources: resources, settings: settings, logger: logger)
+        return Orchestrator(settings: settings, store: store, engine: engine, claims: claims, launcher: launcher, stopper: stopper, pool: pool, resources: resources, logger: logger, metrics: metrics, collector: collector)
     }
 }
 
 /// The API's routes and middleware.
 public func buildRouter(_ orchestrator: Orchestrator) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: HTTPMetricsMiddleware(metrics: orchestrator.metrics))
     router.add(middleware: ErrorMiddleware(logger: orchestrator.logger))
     router.add(middleware: FileMiddleware(orchestrator.settings.publicDirectory, searchForIndexHtml: true, logger: orchestrator.logger))
     let system = SystemRoutes(orchestrator: orchestrator)
     system.registerPublic(on: router)
+    MetricsRoutes(orchestrator: orchestrator).register(on: router)
     let api = router.group("/api")
         .add(middleware: APIKeyMiddleware(keys: orchestrator.settings.apiKeys))
         .add(middleware: RateLimitMiddleware(perMinute: orchestrator.settings.rateLimitPerMinute))

@@ -10,13 +10,13 @@ public protocol HealthProbe: Sendable {
 /// The `HealthProbe` over HTTP.
 public struct HTTPHealthProbe: HealthProbe {
     let http: any HTTPClient
-    let agent: HTTPAgentClient
+    let agent: any AgentClient
     let timeout: Duration
 
-    /// Creates a probe.
-    public init(http: any HTTPClient = CurlHTTPClient(), timeout: Duration) {
+    /// Creates a probe; it asks `agent` (by default an `HTTPAgentClient` over `http`) for the agent's health.
+    public init(http: any HTTPClient = CurlHTTPClient(), agent: (any AgentClient)? = nil, timeout: Duration) {
         self.http = http
-        self.agent = HTTPAgentClient(http: http, timeout: timeout)
+        self.agent = agent ?? HTTPAgentClient(http: http, timeout: timeout)
         self.timeout = timeout
     }
 

@@ -15,9 +15,11 @@ public actor Reconciler: Service {
     private let triggers: AsyncStream<Void>
     private let triggerSink: AsyncStream<Void>.Continuation
     private var adopting: Set<String> = []
+    private let metrics: OrchestratorMetrics?
 
     /// Creates a reconciler.
-    public init(store: AppDatabase, engine: any DockerEngine, launcher: ContainerLauncher, pool: PoolMaintainer, settings: Settings, logger: Logger) {
+    public init(store: AppDatabase, engine: any DockerEngine, launcher: ContainerLauncher, pool: PoolMaintainer, settings: Settings, logger: Logger, metrics: OrchestratorMetrics? = nil) {
+        self.metrics = metrics
         self.store = store
         self.engine = engine
         self.launcher = launcher
@@ -51,6 +53,8 @@ public actor Reconciler: Service {
     /// One level-triggered pass; returns adopted records whose readiness is still to be awaited.
     @discardableResult
     public func sync() async -> [ContainerRecord] {
+        let started = ContinuousClock.now
+        defer { metrics?.reconcilePassed(in: ContinuousClock.now - started) }
         do {
             // Records first, then services: a record made after this read is simply not judged.
             let live = try await store.containers(in: [.creating, .warming, .ready, .assigning, .running, .stopping])

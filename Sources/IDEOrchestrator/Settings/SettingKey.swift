@@ -32,6 +32,8 @@ extension SettingKey {
     static let domain = SettingKey("DOMAIN", "localhost", "Public host name in container URLs and Traefik rules; localhost or an IP address means plain HTTP without a Host rule.")
     static let swarmNetwork = SettingKey("SWARM_NETWORK", "ide-network", "Swarm network IDE containers join and Traefik routes over.")
     static let logLevel = SettingKey("LOG_LEVEL", "info", "trace, debug, info, notice, warning, error or critical.")
+    static let logFormat = SettingKey("LOG_FORMAT", "text", "text: one readable line per entry; json: one JSON object per line (time, level, label, message, source and metadata such as container.id, service.name, request.id), for log collectors.")
+    static let metricsPublic = SettingKey("METRICS_PUBLIC", "false", "true serves GET /metrics without the API key (for a scrape network); false requires it.")
     static let instanceName = SettingKey("INSTANCE_NAME", "ide-orchestrator", "Names this deployment in a label on every service it creates; it manages only services carrying its own name, so several deployments can share one Swarm.")
     static let spawnConcurrency = SettingKey("POOL_SPAWN_CONCURRENCY", "3", "How many containers the pool creates at once.")
     static let readyTimeout = SettingKey("CONTAINER_READY_TIMEOUT", "90s", "How long a new container may take to answer on its agent before it is removed and replaced.")
@@ -62,7 +64,7 @@ extension SettingKey {
     /// Every variable the settings read, in documentation order.
     public static let all: [SettingKey] = [
         .port, .host, .apiKey, .apiKeys, .dockerHost, .databasePath, .ideImage, .poolSize,
-        .cpuLimit, .memoryLimit, .maxMemoryPercent, .maxCPUPercent, .domain, .swarmNetwork, .logLevel,
+        .cpuLimit, .memoryLimit, .maxMemoryPercent, .maxCPUPercent, .domain, .swarmNetwork, .logLevel, .logFormat, .metricsPublic,
         .instanceName, .spawnConcurrency, .readyTimeout, .coldStartTimeout, .poolInterval, .spawnBackoffMax,
         .restartMaxAttempts, .agentTimeout, .rateLimit, .resourceSampleInterval, .publicAPIURL,
         .healthCheckInterval, .healthCheckTimeout, .healthCheckRetries, .unhealthyGracePeriod, .idleTimeout, .warmTTL,
