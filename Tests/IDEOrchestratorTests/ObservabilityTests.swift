@@ -19,11 +19,12 @@ import Testing
     struct Harness {
         let orchestrator: Orchestrator
         let store: AppDatabase
-        let lines = CapturedLines()
+        let lines: CapturedLines
 
         init(_ environment: [String: String] = [:], agent: any AgentClient = FakeAgent()) throws {
             store = try AppDatabase.inMemory()
-            let lines = self.lines
+            let lines = CapturedLines()
+            self.lines = lines
             var logger = Logger(label: "ide-orchestrator") { label in
                 OrchestratorLogHandler(label: label, format: .json, metadataProvider: .requestID) { lines.append($0) }
             }
@@ -124,6 +125,25 @@ import Testing
         #expect(Sample.value(samples, "ide_orchestrator_engine_request_errors_total", ["operation": "create_service", "code": "engineError"]) == 1)
         #expect(Sample.value(samples, "ide_orchestrator_engine_request_errors_total", ["operation": "service", "code": "serviceNotFound"]) == 1)
         #expect(Sample.value(samples, "ide_orchestrator_engine_request_errors_total", ["operation": "ping", "code": "engineError"]) == nil)
+    }
+
+    @Test func theDashboardQueriesOnlyFamiliesTheServiceExports() throws {
+        let metrics = OrchestratorMetrics()
+        _ = metrics.engineDuration("ping")
+        _ = metrics.engineErrors("ping", code: "engineError")
+        _ = metrics.agentDuration("assign")
+        _ = metrics.httpRequests(route: "/live", method: "GET", status: 200)
+        _ = metrics.httpDuration(route: "/live", method: "GET")
+        let families = Set(metrics.render().split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) })
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/grafana-dashboard.json")
+        let dashboard = try String(contentsOf: url, encoding: .utf8)
+        #expect(try JSONSerialization.jsonObject(with: Data(dashboard.utf8)) is [String: Any])
+        let used = Set(dashboard.matches(of: /ide_orchestrator_[a-z_]+/).map { match in
+            String(match.output).replacing(/_(bucket|sum|count)$/, with: "")
+        })
+        #expect(used.count >= 10)
+        #expect(used.subtracting(families).isEmpty, "the dashboard uses unknown families")
     }
 
     // MARK: - Lifecycle tally

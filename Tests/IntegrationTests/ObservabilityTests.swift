@@ -31,7 +31,8 @@ struct ObservabilityTests {
             try await TestEnvironment.engine().removeService("ide-\(victim)")
             _ = try await eventually(within: .seconds(30), "the removed warm container to be stopped and replaced") { () -> Bool? in
                 let detail = try await service.call("GET", "/api/containers/\(victim)")
-                return detail.json["status"] as? String == "stopped" && (try await service.pool()["ready"]) == 2 ? true : nil
+                let ready = try await service.pool()["ready"]
+                return detail.json["status"] as? String == "stopped" && ready == 2 ? true : nil
             }
 
             #expect(try await service.call("GET", "/metrics", key: nil).status == 401)
@@ -185,7 +186,7 @@ struct ParsedMetrics {
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = directory.appendingPathComponent("metrics.txt"), output = directory.appendingPathComponent("samples.json")
         try Data(text.utf8).write(to: input)
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script]

@@ -5,11 +5,9 @@ import Hummingbird
 struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: OrchestratorMetrics
 
-    static let methods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
-        let method = Self.methods.contains(request.method.rawValue) ? request.method.rawValue : "OTHER"
+        let method = HTTPMethods.known.contains(request.method.rawValue) ? request.method.rawValue : "OTHER"
         do {
             let response = try await next(request, context)
             record(context, method: method, status: response.status.code, since: started)
@@ -36,4 +34,9 @@ struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         case let path?: path
         }
     }
+}
+
+/// Methods counted by name; any other is counted as `OTHER`, so clients cannot mint label values.
+enum HTTPMethods {
+    static let known: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 }

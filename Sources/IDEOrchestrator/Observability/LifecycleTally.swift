@@ -30,7 +30,7 @@ enum LifecycleTally: Equatable, Sendable {
         default:
             break
         }
-        let leavesPool = event.fromStatus == .ready && [.stopping, .stopped, .failed].contains(event.toStatus)
+        let leavesPool = event.fromStatus == .ready && (event.toStatus.map { [.stopping, .stopped, .failed].contains($0) } ?? false)
         if leavesPool, stopReason(event) != ShutdownReason.surplus.rawValue {
             tallies.append(.replaced)
         }

@@ -48,7 +48,7 @@ public actor MetricsCollector: Service {
         let snapshot = await resources.snapshot()
         metrics.nodeMemory.set(snapshot.memoryPercent.map { $0 / 100 } ?? .nan)
         metrics.nodeCPU.set(snapshot.cpuPercent.map { $0 / 100 } ?? .nan)
-        metrics.spawnAllowed.set(snapshot.spawnAllowed ? 1 : 0)
+        metrics.spawnAllowed.set(snapshot.spawnAllowed ? 1.0 : 0.0)
         await tallyNewEvents()
     }
 

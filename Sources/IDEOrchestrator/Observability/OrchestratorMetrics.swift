@@ -27,7 +27,13 @@ public final class OrchestratorMetrics: Sendable {
     /// How long each reconciliation pass took.
     let reconcileDuration: DurationHistogram
 
-    static let prefix = "ide_orchestrator_"
+    /// Every family's namespace.
+    static let namespace = "ide_orchestrator"
+
+    /// `ide_orchestrator_<base>_<unit>` with its help text.
+    static func name(_ base: String, unit: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: namespace, metricName: base, unitName: unit, helpText: help)
+    }
     /// Warm claims take milliseconds.
     static let claimBuckets: [Duration] = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000].map { .milliseconds($0) }
     /// Cold starts and warm-ups take seconds.
@@ -38,22 +44,21 @@ public final class OrchestratorMetrics: Sendable {
     /// Creates the metrics in a fresh registry, with every fixed label set present at zero.
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
-        let p = Self.prefix
-        poolTarget = registry.makeGauge(name: p + "pool_target_containers", help: "Ready containers the pool keeps (PRE_WARMED_QUEUE_SIZE).")
-        poolReady = registry.makeGauge(name: p + "pool_ready_containers", help: "Warm pool containers ready to be claimed.")
-        poolWarming = registry.makeGauge(name: p + "pool_warming_containers", help: "Pool containers being created or waiting for their agent.")
-        poolAssigned = registry.makeGauge(name: p + "pool_assigned_containers", help: "Containers being assigned or running for a bucket.")
-        nodeMemory = registry.makeGauge(name: p + "node_memory_used_ratio", help: "Memory in use on this node (0 to 1); NaN until sampled.")
-        nodeCPU = registry.makeGauge(name: p + "node_cpu_used_ratio", help: "CPU busy on this node between the last two samples (0 to 1); NaN until sampled.")
-        spawnAllowed = registry.makeGauge(name: p + "spawn_allowed", help: "1 while resources allow new containers, 0 while they do not.")
-        replaced = registry.makeCounter(name: p + "containers_replaced_total", help: "Warm pool containers taken out unclaimed (expired, unhealthy or dead), for the pool to replace.")
-        failed = registry.makeCounter(name: p + "containers_failed_total", help: "Containers that ended failed.")
-        reused = registry.makeCounter(name: p + "containers_reused_total", help: "Start requests answered with the container their bucket already has.")
-        claimDuration = registry.makeDurationHistogram(name: p + "claim_duration_seconds", buckets: Self.claimBuckets, help: "Warm claims: from claiming a ready container to it running for the bucket.")
-        coldStartDuration = registry.makeDurationHistogram(name: p + "cold_start_duration_seconds", buckets: Self.startBuckets, help: "Cold starts: from the claim finding no ready container to the new one running for the bucket.")
-        warmupDuration = registry.makeDurationHistogram(name: p + "container_warmup_duration_seconds", buckets: Self.startBuckets, help: "Pool containers: from creation to ready.")
-        reconcilePasses = registry.makeCounter(name: p + "reconcile_passes_total", help: "Store-versus-Swarm reconciliation passes.")
-        reconcileDuration = registry.makeDurationHistogram(name: p + "reconcile_duration_seconds", buckets: Self.requestBuckets, help: "How long each reconciliation pass took.")
+        poolTarget = registry.makeGauge(descriptor: Self.name("pool_target", unit: "containers", help: "Ready containers the pool keeps (PRE_WARMED_QUEUE_SIZE)."))
+        poolReady = registry.makeGauge(descriptor: Self.name("pool_ready", unit: "containers", help: "Warm pool containers ready to be claimed."))
+        poolWarming = registry.makeGauge(descriptor: Self.name("pool_warming", unit: "containers", help: "Pool containers being created or waiting for their agent."))
+        poolAssigned = registry.makeGauge(descriptor: Self.name("pool_assigned", unit: "containers", help: "Containers being assigned or running for a bucket."))
+        nodeMemory = registry.makeGauge(descriptor: Self.name("node_memory_used", unit: "ratio", help: "Memory in use on this node (0 to 1); NaN until sampled."))
+        nodeCPU = registry.makeGauge(descriptor: Self.name("node_cpu_used", unit: "ratio", help: "CPU busy on this node between the last two samples (0 to 1); NaN until sampled."))
+        spawnAllowed = registry.makeGauge(descriptor: Self.name("spawn_allowed", unit: "", help: "1 while resources allow new containers, 0 while they do not."))
+        replaced = registry.makeCounter(descriptor: Self.name("containers_replaced", unit: "total", help: "Warm pool containers taken out unclaimed (expired, unhealthy or dead), for the pool to replace."))
+        failed = registry.makeCounter(descriptor: Self.name("containers_failed", unit: "total", help: "Containers that ended failed."))
+        reused = registry.makeCounter(descriptor: Self.name("containers_reused", unit: "total", help: "Start requests answered with the container their bucket already has."))
+        claimDuration = registry.makeDurationHistogram(descriptor: Self.name("claim_duration", unit: "seconds", help: "Warm claims: from claiming a ready container to it running for the bucket."), buckets: Self.claimBuckets)
+        coldStartDuration = registry.makeDurationHistogram(descriptor: Self.name("cold_start_duration", unit: "seconds", help: "Cold starts: from the claim finding no ready container to the new one running for the bucket."), buckets: Self.startBuckets)
+        warmupDuration = registry.makeDurationHistogram(descriptor: Self.name("container_warmup_duration", unit: "seconds", help: "Pool containers: from creation to ready."), buckets: Self.startBuckets)
+        reconcilePasses = registry.makeCounter(descriptor: Self.name("reconcile_passes", unit: "total", help: "Store-versus-Swarm reconciliation passes."))
+        reconcileDuration = registry.makeDurationHistogram(descriptor: Self.name("reconcile_duration", unit: "seconds", help: "How long each reconciliation pass took."), buckets: Self.requestBuckets)
         for origin in ContainerOrigin.allCases { _ = created(origin) }
         for start in ClaimStart.allCases { _ = claimed(start) }
         for reason in ShutdownReason.allCases { _ = stopped(reason.rawValue) }
@@ -62,47 +67,47 @@ public final class OrchestratorMetrics: Sendable {
 
     /// Containers created, by origin.
     func created(_ origin: ContainerOrigin) -> Counter {
-        registry.makeCounter(name: Self.prefix + "containers_created_total", labels: [("origin", origin.rawValue)], help: "Containers created: for the pool, cold for a request, or adopted from Swarm.")
+        registry.makeCounter(descriptor: Self.name("containers_created", unit: "total", help: "Containers created: for the pool, cold for a request, or adopted from Swarm."), labels: [("origin", origin.rawValue)])
     }
 
     /// Containers handed out for a bucket, by how they were started.
     func claimed(_ start: ClaimStart) -> Counter {
-        registry.makeCounter(name: Self.prefix + "containers_claimed_total", labels: [("start", start.rawValue)], help: "Containers assigned to a bucket: warm from the pool or cold-started for the request.")
+        registry.makeCounter(descriptor: Self.name("containers_claimed", unit: "total", help: "Containers assigned to a bucket: warm from the pool or cold-started for the request."), labels: [("start", start.rawValue)])
     }
 
     /// Containers stopped, by shutdown reason.
     func stopped(_ reason: String) -> Counter {
-        registry.makeCounter(name: Self.prefix + "containers_stopped_total", labels: [("reason", reason)], help: "Containers stopped, by shutdown reason.")
+        registry.makeCounter(descriptor: Self.name("containers_stopped", unit: "total", help: "Containers stopped, by shutdown reason."), labels: [("reason", reason)])
     }
 
     /// Times one Docker Engine API call.
     func engineDuration(_ operation: String) -> DurationHistogram {
-        registry.makeDurationHistogram(name: Self.prefix + "engine_request_duration_seconds", labels: [("operation", operation)], buckets: Self.requestBuckets, help: "Docker Engine API calls, by operation.")
+        registry.makeDurationHistogram(descriptor: Self.name("engine_request_duration", unit: "seconds", help: "Docker Engine API calls, by operation."), labels: [("operation", operation)], buckets: Self.requestBuckets)
     }
 
     /// Counts failed Docker Engine API calls.
     func engineErrors(_ operation: String, code: String) -> Counter {
-        registry.makeCounter(name: Self.prefix + "engine_request_errors_total", labels: [("operation", operation), ("code", code)], help: "Docker Engine API calls that failed, by operation and error code.")
+        registry.makeCounter(descriptor: Self.name("engine_request_errors", unit: "total", help: "Docker Engine API calls that failed, by operation and error code."), labels: [("operation", operation), ("code", code)])
     }
 
     /// Times one call to a container's agent.
     func agentDuration(_ operation: String) -> DurationHistogram {
-        registry.makeDurationHistogram(name: Self.prefix + "agent_request_duration_seconds", labels: [("operation", operation)], buckets: Self.requestBuckets, help: "Calls to container agents, by operation.")
+        registry.makeDurationHistogram(descriptor: Self.name("agent_request_duration", unit: "seconds", help: "Calls to container agents, by operation."), labels: [("operation", operation)], buckets: Self.requestBuckets)
     }
 
     /// Counts failed agent calls (refusals, errors, unhealthy answers).
     func agentErrors(_ operation: String) -> Counter {
-        registry.makeCounter(name: Self.prefix + "agent_request_errors_total", labels: [("operation", operation)], help: "Agent calls that failed or were refused, by operation.")
+        registry.makeCounter(descriptor: Self.name("agent_request_errors", unit: "total", help: "Agent calls that failed or were refused, by operation."), labels: [("operation", operation)])
     }
 
     /// Counts one HTTP request by route template, method and status.
     func httpRequests(route: String, method: String, status: Int) -> Counter {
-        registry.makeCounter(name: Self.prefix + "http_requests_total", labels: [("route", route), ("method", method), ("status", String(status))], help: "HTTP requests served, by route template, method and status.")
+        registry.makeCounter(descriptor: Self.name("http_requests", unit: "total", help: "HTTP requests served, by route template, method and status."), labels: [("route", route), ("method", method), ("status", String(status))])
     }
 
     /// Times HTTP requests by route template and method.
     func httpDuration(route: String, method: String) -> DurationHistogram {
-        registry.makeDurationHistogram(name: Self.prefix + "http_request_duration_seconds", labels: [("route", route), ("method", method)], buckets: Self.requestBuckets, help: "HTTP request handling time, by route template and method.")
+        registry.makeDurationHistogram(descriptor: Self.name("http_request_duration", unit: "seconds", help: "HTTP request handling time, by route template and method."), labels: [("route", route), ("method", method)], buckets: Self.requestBuckets)
     }
 
     /// Records one finished reconciliation pass.
