@@ -86,7 +86,9 @@ struct ObservabilityTests {
             #expect(metrics.value("ide_orchestrator_agent_request_errors_total", ["operation": "assign"]) == 2)
             #expect(metrics.value("ide_orchestrator_agent_request_duration_seconds_count", ["operation": "assign"]) == 4)
             #expect(metrics.value("ide_orchestrator_engine_request_duration_seconds_count", ["operation": "create_service"]) == 7)
-            #expect(metrics.value("ide_orchestrator_engine_request_duration_seconds_count", ["operation": "remove_service"]) == 3)
+            // Two discards and one DELETE; the reconciler may also remove a discarded container's
+            // service if it sees it before the discard does.
+            #expect((metrics.value("ide_orchestrator_engine_request_duration_seconds_count", ["operation": "remove_service"]) ?? 0) >= 3)
             #expect(!metrics.samples.contains { $0.name == "ide_orchestrator_engine_request_errors_total" && $0.labels["operation"] == "create_service" })
 
             #expect(metrics.value("ide_orchestrator_http_requests_total", ["route": "/api/containers/start", "method": "POST", "status": "201"]) == 2)
