@@ -23,3 +23,10 @@ if ! "$venv/bin/python" -c "import selenium, sys; sys.exit(selenium.__version__ 
     /usr/bin/python3 -m venv "$venv" >&2
     "$venv/bin/pip" install -q --disable-pip-version-check "selenium==$selenium_version" >&2
 fi
+
+# The strict Prometheus text parser the metrics integration test uses (scripts/parse-metrics.py).
+if ! python3 -c 'import prometheus_client' 2>/dev/null; then
+    echo "install-deps: installing prometheus-client" >&2
+    python3 -m pip install --quiet --disable-pip-version-check 'prometheus-client==0.26.0' >&2 \
+        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages 'prometheus-client==0.26.0' >&2
+fi

@@ -24,7 +24,9 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("ide-orchestrator: invalid configuration: \(error)\n".utf8))
             throw ExitCode(78)
         }
-        let app = try await buildApplication(settings: settings)
+        let metrics = OrchestratorMetrics()
+        Observability.bootstrap(settings: settings, metrics: metrics)
+        let app = try await buildApplication(settings: settings, metrics: metrics)
         try await app.runService()
     }
 }

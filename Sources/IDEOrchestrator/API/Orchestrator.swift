@@ -26,4 +26,8 @@ public struct Orchestrator: Sendable {
     public let events: EventBroadcaster
     /// The root logger.
     public let logger: Logger
+    /// The Prometheus metrics.
+    public let metrics: OrchestratorMetrics
+    /// Brings the metrics up to date from the store.
+    public let collector: MetricsCollector
 }

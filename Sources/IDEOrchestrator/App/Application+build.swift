@@ -3,31 +3,37 @@ import Logging
 import ServiceLifecycle
 
 /// Builds the whole service from its settings: store, engine client, loops and HTTP server.
-public func buildApplication(settings: Settings) async throws -> some ApplicationProtocol {
+public func buildApplication(settings: Settings, metrics: OrchestratorMetrics = OrchestratorMetrics()) async throws -> some ApplicationProtocol {
     var logger = Logger(label: "ide-orchestrator")
     logger.logLevel = settings.logLevel
     AssignmentCredentials(settings: settings).announce(to: logger)
-    let engine = CurlDockerEngine(endpoint: settings.dockerHost)
+    let engine = InstrumentedDockerEngine(CurlDockerEngine(endpoint: settings.dockerHost), metrics: metrics)
     let store = try AppDatabase.open(path: settings.databasePath)
     let monitor = ResourceMonitor(settings: settings, engine: engine, logger: logger)
-    let orchestrator = Orchestrator.make(settings: settings, store: store, engine: engine, resources: monitor, logger: logger)
+    let orchestrator = Orchestrator.make(settings: settings, store: store, engine: engine, resources: monitor, metrics: metrics, logger: logger)
+    await orchestrator.collector.startCounting(after: try await store.latestEventID())
     var app = Application(
         router: buildRouter(orchestrator),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "ide-orchestrator"),
         logger: logger
     )
     let reconciler = Reconciler(orchestrator)
-    let health = HealthMonitor(orchestrator, probe: HTTPHealthProbe(timeout: settings.healthCheckTimeout, connectTimeout: settings.agentConnectTimeout))
+    let agent = InstrumentedAgentClient(HTTPAgentClient(timeout: settings.healthCheckTimeout, connectTimeout: settings.agentConnectTimeout), metrics: metrics)
+    let probe = HTTPHealthProbe(agent: agent, timeout: settings.healthCheckTimeout, connectTimeout: settings.agentConnectTimeout)
+    let health = HealthMonitor(orchestrator, probe: probe)
     let housekeeper = Housekeeper(store: store, stopper: orchestrator.stopper, settings: settings, logger: logger)
     // Services start in this order and stop in reverse; the HTTP server comes last.
-    app.addServices(monitor, reconciler, orchestrator.pool, health, housekeeper, orchestrator.events)
+    app.addServices(monitor, reconciler, orchestrator.pool, health, housekeeper, orchestrator.events, orchestrator.collector)
     return app
 }
 
 extension Orchestrator {
     /// Wires the parts over a store and an engine; tests pass their own fakes where they need them.
-    public static func make(settings: Settings, store: AppDatabase, engine: any DockerEngine, agent: (any AgentClient)? = nil, resources: (any ResourceGate)? = nil, bucketChecker: (any BucketChecker)? = nil, logger: Logger) -> Orchestrator {
-        let agent = agent ?? HTTPAgentClient(timeout: settings.agentTimeout, connectTimeout: settings.agentConnectTimeout)
+    public static func make(
+        settings: Settings, store: AppDatabase, engine: any DockerEngine, agent: (any AgentClient)? = nil, resources: (any ResourceGate)? = nil,
+        bucketChecker: (any BucketChecker)? = nil, metrics: OrchestratorMetrics = OrchestratorMetrics(), logger: Logger
+    ) -> Orchestrator {
+        let agent = InstrumentedAgentClient(agent ?? HTTPAgentClient(timeout: settings.agentTimeout, connectTimeout: settings.agentConnectTimeout), metrics: metrics)
         let resources = resources ?? ResourceMonitor(settings: settings, engine: engine, logger: logger)
         let bucketChecker = bucketChecker ?? settings.s3.map { S3BucketChecker(settings: $0) }
         let epoch = Epoch()
@@ -39,9 +45,10 @@ extension Orchestrator {
             pool: pool, settings: settings, epoch: epoch, logger: logger
         )
         let events = EventBroadcaster(store: store, settings: settings, logger: logger)
+        let collector = MetricsCollector(metrics: metrics, store: store, resources: resources, settings: settings, logger: logger)
         return Orchestrator(
             settings: settings, store: store, engine: engine, agent: agent, claims: claims, launcher: launcher, stopper: stopper, pool: pool,
-            resources: resources, epoch: epoch, events: events, logger: logger
+            resources: resources, epoch: epoch, events: events, logger: logger, metrics: metrics, collector: collector
         )
     }
 }
@@ -49,12 +56,15 @@ extension Orchestrator {
 /// The API's routes and middleware.
 public func buildRouter(_ orchestrator: Orchestrator) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: HTTPMetricsMiddleware(metrics: orchestrator.metrics))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware(logger: orchestrator.logger))
     router.add(middleware: FileMiddleware(orchestrator.settings.publicDirectory, searchForIndexHtml: true, logger: orchestrator.logger))
     router.get("/") { _, _ in Response.redirect(to: "/dashboard/", type: .found) }
     let system = SystemRoutes(orchestrator: orchestrator)
     system.registerPublic(on: router)
+    MetricsRoutes(orchestrator: orchestrator).register(on: router)
     let api = router.group("/api")
         .add(middleware: APIKeyMiddleware(keys: orchestrator.settings.apiKeys))
         .add(middleware: RateLimitMiddleware(perMinute: orchestrator.settings.rateLimitPerMinute))

@@ -27,14 +27,14 @@ public struct HTTPHealthProbe: HealthProbe {
     static let maxPortAnswerBytes = 4 * 1024
 
     let http: any HTTPClient
-    let agent: HTTPAgentClient
+    let agent: any AgentClient
     let timeout: Duration
     let connectTimeout: Duration
 
-    /// Creates a probe.
-    public init(http: any HTTPClient = CurlHTTPClient(), timeout: Duration, connectTimeout: Duration = .seconds(1)) {
+    /// Creates a probe; it asks `agent` (by default an `HTTPAgentClient` over `http`) for the agent's health.
+    public init(http: any HTTPClient = CurlHTTPClient(), agent: (any AgentClient)? = nil, timeout: Duration, connectTimeout: Duration = .seconds(1)) {
         self.http = http
-        self.agent = HTTPAgentClient(http: http, timeout: timeout, connectTimeout: connectTimeout)
+        self.agent = agent ?? HTTPAgentClient(http: http, timeout: timeout, connectTimeout: connectTimeout)
         self.timeout = timeout
         self.connectTimeout = min(connectTimeout, timeout)
     }

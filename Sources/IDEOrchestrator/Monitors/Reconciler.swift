@@ -19,6 +19,7 @@ public actor Reconciler: Service {
     private let logger: Logger
     private let triggers: AsyncStream<Void>
     private let triggerSink: AsyncStream<Void>.Continuation
+    private let metrics: OrchestratorMetrics
 
     /// Creates a reconciler over the orchestrator's parts.
     public init(_ orchestrator: Orchestrator) {
@@ -32,6 +33,7 @@ public actor Reconciler: Service {
         self.settings = orchestrator.settings
         self.epoch = orchestrator.epoch
         self.logger = orchestrator.logger
+        self.metrics = orchestrator.metrics
         (triggers, triggerSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -56,6 +58,8 @@ public actor Reconciler: Service {
 
     /// One level-triggered pass: recoveries first, then the store against Swarm.
     public func sync(now: Date = Date()) async {
+        let started = ContinuousClock.now
+        defer { metrics.reconcilePassed(in: ContinuousClock.now - started) }
         do {
             // Records first, then services: a record made after this read is simply not judged.
             let live = try await store.containers(in: ContainerStatus.live)

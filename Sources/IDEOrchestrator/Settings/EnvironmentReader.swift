@@ -122,6 +122,23 @@ final class EnvironmentReader {
         }
     }
 
+    func boolean(_ key: SettingKey) throws(SettingsError) -> Bool {
+        let text = string(key).lowercased()
+        switch text {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw SettingsError(variable: key.name, expected: "true or false", found: text)
+        }
+    }
+
+    func choice<Choice: RawRepresentable & CaseIterable>(_ key: SettingKey, of type: Choice.Type) throws(SettingsError) -> Choice where Choice.RawValue == String {
+        let text = string(key).lowercased()
+        guard let value = Choice(rawValue: text) else {
+            throw SettingsError(variable: key.name, expected: "one of \(Choice.allCases.map(\.rawValue).joined(separator: ", "))", found: text)
+        }
+        return value
+    }
+
     func list(_ key: SettingKey) -> [String] {
         string(key).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }

@@ -41,6 +41,8 @@ extension SettingKey {
     static let traefikNetwork = SettingKey("TRAEFIK_NETWORK", "", "Overlay network Traefik routes over when it is not SWARM_NETWORK; IDE containers then join both (local runs: the host reaches only bridge addresses, Traefik's Swarm provider only overlay ones).")
     static let httpPort = SettingKey("HTTP_PORT", "80", "Port of Traefik's plain-HTTP entrypoint; container URLs for a localhost or IP DOMAIN carry it unless it is 80.")
     static let logLevel = SettingKey("LOG_LEVEL", "info", "trace, debug, info, notice, warning (or warn), error or critical.")
+    static let logFormat = SettingKey("LOG_FORMAT", "text", "text: one readable line per entry; json: one JSON object per line (time, level, label, message, source and metadata such as container.id, service.name, request.id), for log collectors.")
+    static let metricsPublic = SettingKey("METRICS_PUBLIC", "false", "true serves GET /metrics without the API key (for a scrape network); false requires it.")
     static let instanceName = SettingKey("INSTANCE_NAME", "ide-orchestrator", "Names this deployment in a label on every service it creates; it manages only services carrying its own name, so several deployments can share one Swarm.")
     static let spawnConcurrency = SettingKey("POOL_SPAWN_CONCURRENCY", "3", "How many containers the pool creates at once.")
     static let readyTimeout = SettingKey("CONTAINER_READY_TIMEOUT", "90s", "How long a new container may take to answer on its agent before it is removed and replaced.")
@@ -84,7 +86,7 @@ extension SettingKey {
     /// Every variable the settings read, in documentation order.
     public static let all: [SettingKey] = [
         .port, .host, .apiKey, .apiKeys, .apiKeyFile, .dockerHost, .databasePath, .ideImage, .poolSize,
-        .cpuLimit, .memoryLimit, .maxMemoryPercent, .maxCPUPercent, .domain, .swarmNetwork, .traefikNetwork, .httpPort, .logLevel,
+        .cpuLimit, .memoryLimit, .maxMemoryPercent, .maxCPUPercent, .domain, .swarmNetwork, .traefikNetwork, .httpPort, .logLevel, .logFormat, .metricsPublic,
         .instanceName, .spawnConcurrency, .readyTimeout, .coldStartTimeout, .poolInterval, .spawnBackoffMax,
         .restartPolicy, .restartMaxAttempts, .agentTimeout, .agentConnectTimeout, .claimMaxAttempts, .coldStartConcurrency, .rateLimit, .resourceSampleInterval, .publicAPIURL,
         .healthCheckInterval, .healthCheckTimeout, .healthCheckRetries, .healthCheckConcurrency, .unhealthyGracePeriod, .idleTimeout, .warmTTL,

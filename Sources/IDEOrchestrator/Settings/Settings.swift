@@ -34,6 +34,10 @@ public struct Settings: Sendable {
     public var httpPort: Int
     /// Log level.
     public var logLevel: Logger.Level
+    /// Text or JSON log lines.
+    public var logFormat: LogFormat
+    /// Whether `/metrics` is served without the API key.
+    public var metricsPublic: Bool
     /// This deployment's name in service labels.
     public var instanceName: String
     /// Containers created at once by the pool.
@@ -132,6 +136,8 @@ public struct Settings: Sendable {
         traefikNetwork = env.string(.traefikNetwork).nilIfEmpty ?? swarmNetwork
         httpPort = try env.integer(.httpPort, in: 1...65535)
         logLevel = try env.logLevel(.logLevel)
+        logFormat = try env.choice(.logFormat, of: LogFormat.self)
+        metricsPublic = try env.boolean(.metricsPublic)
         instanceName = env.string(.instanceName)
         guard (1...63).contains(instanceName.count), instanceName.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }) else {
             throw SettingsError(variable: SettingKey.instanceName.name, expected: "1 to 63 letters, digits, dots, hyphens or underscores", found: instanceName)

@@ -36,7 +36,7 @@ public enum ContainerStatus: String, Codable, Sendable, CaseIterable, DatabaseVa
 }
 
 /// Why a container was stopped.
-public enum ShutdownReason: String, Codable, Sendable, DatabaseValueConvertible {
+public enum ShutdownReason: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
     case manual, inactivity, unhealthy, failed, expired
     case serviceRemoved = "service_removed"
     case inactivityRequest = "inactivity_request"

@@ -113,8 +113,8 @@ final class ServiceProcess: @unchecked Sendable {
     }
 
     /// One API call; `key` defaults to the service's key.
-    func call(_ method: String, _ path: String, body: String? = nil, key: String? = "") async throws -> Reply {
-        var headers: [(name: String, value: String)] = [(name: "Content-Type", value: "application/json")]
+    func call(_ method: String, _ path: String, headers extra: [String: String] = [:], body: String? = nil, key: String? = "") async throws -> Reply {
+        var headers: [(name: String, value: String)] = [(name: "Content-Type", value: "application/json")] + extra.map { (name: $0.key, value: $0.value) }
         let bearer = key == "" ? apiKey : key
         if let bearer { headers.append((name: "Authorization", value: "Bearer \(bearer)")) }
         let response = try await http.execute(HTTPClientRequest(
