@@ -21,6 +21,8 @@ final class FakeSwarm: DockerEngine, Sendable {
         var creating = 0
         var mostCreating = 0
         var held: [CheckedContinuation<Void, Never>] = []
+        var secrets: [String: (secret: DockerSecret, data: Data)] = [:]
+        var journal: [String] = []
     }
 
     private let state = Mutex(State())
@@ -50,6 +52,22 @@ final class FakeSwarm: DockerEngine, Sendable {
     var serviceNames: Set<String> { state.withLock { Set($0.services.values.map(\.service.spec.name)) } }
     /// How many removals succeeded.
     var removals: Int { state.withLock { $0.removals } }
+    /// Secret and service creations and removals, in order (`create secret NAME`, `create service NAME`, ...).
+    var journal: [String] { state.withLock { $0.journal } }
+    /// Secrets by name, with their data.
+    var secretData: [String: Data] { state.withLock { Dictionary(uniqueKeysWithValues: $0.secrets.values.map { ($0.secret.spec.name, $0.data) }) } }
+
+    /// Puts a secret into the engine as if made earlier (or by someone else); returns its id.
+    @discardableResult
+    func plantSecret(name: String, labels: [String: String], data: Data = Data("x".utf8), createdAt: Date) -> String {
+        state.withLock { state in
+            let id = "secret-\(state.nextId)"
+            state.nextId += 1
+            let created = ISO8601DateFormatter().string(from: createdAt)
+            state.secrets[id] = (DockerSecret(id: id, createdAt: created, spec: .init(name: name, labels: labels)), data)
+            return id
+        }
+    }
 
     /// Ends the running task of service `name` (as `failed`) and starts a new one at a new address.
     @discardableResult
@@ -120,8 +138,12 @@ final class FakeSwarm: DockerEngine, Sendable {
                 if !parked { continuation.resume() }
             }
         }
-        return state.withLock { state in
+        return try state.withLock { state in
             state.creating -= 1
+            // Like Swarm: a service cannot refer to a secret that does not exist.
+            for secret in spec.taskTemplate.containerSpec.secrets ?? [] where state.secrets[secret.secretID] == nil {
+                throw DockerError(.badRequest, status: 400, message: "secret not found: \(secret.secretName)")
+            }
             return Self.create(&state, spec, network: network)
         }
     }
@@ -145,11 +167,47 @@ final class FakeSwarm: DockerEngine, Sendable {
         try reach()
         let removed = state.withLock { state in
             guard let key = state.services.first(where: { $0.key == idOrName || $0.value.service.spec.name == idOrName })?.key else { return false }
+            state.journal.append("remove service \(state.services[key]!.service.spec.name)")
             state.services[key] = nil
             state.removals += 1
             return true
         }
         if !removed { throw DockerError(.serviceNotFound, status: 404, message: "no such service") }
+    }
+    func createSecret(_ request: SecretCreateRequest) async throws -> String {
+        try reach()
+        return try state.withLock { state in
+            guard !state.secrets.values.contains(where: { $0.secret.spec.name == request.name }) else {
+                throw DockerError(.conflict, status: 409, message: "secret \(request.name) already exists")
+            }
+            let id = "secret-\(state.nextId)"
+            state.nextId += 1
+            state.secrets[id] = (DockerSecret(id: id, createdAt: ISO8601DateFormatter().string(from: Date()), spec: .init(name: request.name, labels: request.labels)), request.data)
+            state.journal.append("create secret \(request.name)")
+            return id
+        }
+    }
+    func secrets(labels: [String: String?]) async throws -> [DockerSecret] {
+        try reach()
+        return state.withLock { state in
+            state.secrets.values.map(\.secret).filter { secret in
+                labels.allSatisfy { key, value in value == nil ? secret.spec.labels?[key] != nil : secret.spec.labels?[key] == value }
+            }
+        }
+    }
+    func removeSecret(_ idOrName: String) async throws {
+        try reach()
+        try state.withLock { state in
+            guard let (id, entry) = state.secrets.first(where: { $0.key == idOrName || $0.value.secret.spec.name == idOrName }) else {
+                throw DockerError(.secretNotFound, status: 404, message: "secret \(idOrName) not found")
+            }
+            // Like Swarm: a secret cannot go while a service refers to it.
+            if state.services.values.contains(where: { $0.service.spec.taskTemplate.containerSpec.secrets?.contains { $0.secretID == id } ?? false }) {
+                throw DockerError(.badRequest, status: 400, message: "secret \(entry.secret.spec.name) is in use")
+            }
+            state.secrets[id] = nil
+            state.journal.append("remove secret \(entry.secret.spec.name)")
+        }
     }
     func tasks(serviceID: String?, desiredState: String?) async throws -> [SwarmTask] {
         try reach()
@@ -188,6 +246,7 @@ final class FakeSwarm: DockerEngine, Sendable {
         let id = "svc\(state.nextId)"
         state.nextId += 1
         let service = DockerService(id: id, version: ObjectVersion(index: 1), spec: spec, createdAt: nil, updatedAt: nil)
+        state.journal.append("create service \(spec.name)")
         state.services[id] = Service(service: service, tasks: [newTask(&state, serviceID: id, network: network)])
         return id
     }

@@ -48,6 +48,15 @@ final class FakeDockerEngine: DockerEngine, Sendable {
     }
     func updateService(_ id: String, version: ObjectVersion, spec: ServiceSpec) async throws { record("updateService \(id)") }
     func removeService(_ idOrName: String) async throws { record("removeService \(idOrName)") }
+    func createSecret(_ request: SecretCreateRequest) async throws -> String {
+        record("createSecret \(request.name)")
+        throw DockerError(.engineError, status: 500, message: "the fake engine creates nothing")
+    }
+    func secrets(labels: [String: String?]) async throws -> [DockerSecret] {
+        record("secrets")
+        return []
+    }
+    func removeSecret(_ idOrName: String) async throws { record("removeSecret \(idOrName)") }
     func tasks(serviceID: String?, desiredState: String?) async throws -> [SwarmTask] {
         record("tasks")
         return []
@@ -118,7 +127,7 @@ final class FakeAgent: AgentClient, Sendable {
     /// How many assignments are hanging.
     var hangingCount: Int { state.withLock { $0.hanging.count } }
 
-    func health(address: String) async -> AgentHealth? {
+    func health(address: String, containerId: String) async -> AgentHealth? {
         state.withLock { state in
             if state.down.contains(address) { return nil }
             if state.legacy.contains(address) { return AgentHealth() }

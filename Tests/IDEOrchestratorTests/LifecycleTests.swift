@@ -466,8 +466,8 @@ import Testing
 struct AgentOnlyProbe: HealthProbe {
     let agent: FakeAgent
 
-    func check(address: String) async -> ProbeReport {
-        let health = await agent.health(address: address)
+    func check(address: String, containerId: String) async -> ProbeReport {
+        let health = await agent.health(address: address, containerId: containerId)
         let up = health != nil
         return ProbeReport(ports: ["agent": up, "code": up, "vnc": up, "web": up], agent: health)
     }
@@ -480,7 +480,7 @@ final class CountingProbe: HealthProbe, Sendable {
     var most: Int { state.withLock { $0.most } }
     var calls: Int { state.withLock { $0.calls } }
 
-    func check(address: String) async -> ProbeReport {
+    func check(address: String, containerId: String) async -> ProbeReport {
         state.withLock { state in
             state.now += 1
             state.calls += 1

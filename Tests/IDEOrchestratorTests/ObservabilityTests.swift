@@ -236,7 +236,7 @@ import Testing
 final class RefusingFirstAgent: AgentClient, Sendable {
     private let calls = Mutex(0)
 
-    func health(address: String) async -> AgentHealth? { AgentHealth(assigned: false) }
+    func health(address: String, containerId: String) async -> AgentHealth? { AgentHealth(assigned: false) }
 
     func assign(address: String, assignment: AgentAssignment) async throws(AgentError) {
         let call = calls.withLock { value -> Int in

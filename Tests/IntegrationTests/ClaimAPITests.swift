@@ -22,7 +22,7 @@ struct ClaimAPITests {
             let detail = try await service.call("GET", "/api/containers/\(id)")
             #expect(detail.json["status"] as? String == "running")
             let address = try #require(detail.json["taskAddress"] as? String)
-            let assigned = try await agentAssignment(address: address)
+            let assigned = try await agentAssignment(address: address, token: service.agentToken(for: id))
             #expect(assigned["bucket"] as? String == "test-bucket")
 
             let spec = try await TestEnvironment.engine().service("ide-\(id)").spec
@@ -65,7 +65,7 @@ struct ClaimAPITests {
                 let detail = try await service.call("GET", "/api/containers/\(id)")
                 #expect(detail.json["s3Bucket"] as? String == bucket)
                 let address = try #require(detail.json["taskAddress"] as? String)
-                #expect(try await agentAssignment(address: address)["bucket"] as? String == bucket)
+                #expect(try await agentAssignment(address: address, token: service.agentToken(for: id))["bucket"] as? String == bucket)
             }
             let running = try await service.call("GET", "/api/containers?status=running&limit=500")
             let runningBuckets = (running.json["containers"] as? [[String: Any]] ?? []).compactMap { $0["s3Bucket"] as? String }
@@ -117,7 +117,7 @@ struct ClaimAPITests {
             // Give every warm container's agent another bucket behind the service's back.
             let sabotaged = try #require(ready.first?["id"] as? String)
             let address = try #require(try await service.call("GET", "/api/containers/\(sabotaged)").json["taskAddress"] as? String)
-            let agent = HTTPAgentClient(timeout: .seconds(5))
+            let agent = service.agentClient()
             _ = try await agent.assign(address: address, assignment: AgentAssignment(bucket: "someone-else", region: "us-east-1", containerId: sabotaged))
 
             var served: [String] = []

@@ -35,7 +35,7 @@ struct EnvFileCredentialsTests {
 
             let detail = try await service.call("GET", "/api/containers/\(id)")
             let address = try #require(detail.json["taskAddress"] as? String)
-            let request = try #require(try await agentAssignment(address: address)["request"] as? [String: Any])
+            let request = try #require(try await agentAssignment(address: address, token: service.agentToken(for: id))["request"] as? [String: Any])
             #expect(request["accessKeyId"] as? String == "AKIATESTSERVICE")
             #expect(request["secretAccessKey"] as? String == secret)
             #expect(request["sessionToken"] as? String == token)
@@ -67,7 +67,7 @@ struct EnvFileCredentialsTests {
                 let id = try #require(started.json["id"] as? String)
                 let detail = try await service.call("GET", "/api/containers/\(id)")
                 let address = try #require(detail.json["taskAddress"] as? String)
-                let request = try #require(try await agentAssignment(address: address)["request"] as? [String: Any])
+                let request = try #require(try await agentAssignment(address: address, token: service.agentToken(for: id))["request"] as? [String: Any])
                 let keyId = try #require(request["accessKeyId"] as? String)
                 let secret = try #require(request["secretAccessKey"] as? String)
                 let token = try #require(request["sessionToken"] as? String)

@@ -28,7 +28,7 @@ struct LifecycleIntegrationTests {
             try await service.waitForReady(2)
             for id in try await readyIds(service) {
                 // The dev agent takes the assignment at once and answers 20 s later.
-                let held = try await CurlHTTPClient().execute(HTTPClientRequest(method: "POST", endpoint: .tcp(baseURL: "http://\(try await Self.address(of: id, service)):3000"), path: "/dev/assign-delay/20000", timeout: .seconds(5)))
+                let held = try await CurlHTTPClient().execute(HTTPClientRequest(method: "POST", endpoint: .tcp(baseURL: "http://\(try await Self.address(of: id, service)):3000"), path: "/dev/assign-delay/20000", headers: [(name: "Authorization", value: "Bearer \(service.agentToken(for: id) ?? "")")], timeout: .seconds(5)))
                 #expect(held.status == 200)
             }
             let inFlight = Task { try await service.start(bucket: "crash-bucket") }

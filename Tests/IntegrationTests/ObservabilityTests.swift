@@ -123,7 +123,7 @@ struct ObservabilityTests {
             #expect(reply.headers["x-request-id"] == requestID)
             let id = try #require(reply.json["id"] as? String)
             let address = try #require(try await service.call("GET", "/api/containers/\(id)").json["taskAddress"] as? String)
-            let token = try #require((try await agentAssignment(address: address)["request"] as? [String: Any])?["activityToken"] as? String)
+            let token = try #require((try await agentAssignment(address: address, token: service.agentToken(for: id))["request"] as? [String: Any])?["activityToken"] as? String)
             try await service.waitForReady(2)
 
             let log = try String(contentsOf: service.directory.appendingPathComponent("service.log"), encoding: .utf8)
@@ -156,7 +156,7 @@ struct ObservabilityTests {
 @discardableResult
 private func sabotageReadyContainers(_ service: ServiceProcess) async throws -> [String] {
     let ids = try await readyIds(service)
-    let agent = HTTPAgentClient(timeout: .seconds(5))
+    let agent = service.agentClient()
     for id in ids {
         let address = try #require(try await service.call("GET", "/api/containers/\(id)").json["taskAddress"] as? String)
         _ = try await agent.assign(address: address, assignment: AgentAssignment(bucket: "someone-else", region: "us-east-1", containerId: id))

@@ -137,7 +137,7 @@ struct RecoveryTests {
             let idle = try #require(try await service.start(bucket: "idle-bucket").json["id"] as? String)
             let active = try #require(try await service.start(bucket: "active-bucket").json["id"] as? String)
             let address = try #require(try await service.call("GET", "/api/containers/\(active)").json["taskAddress"] as? String)
-            let assignment = try await agentAssignment(address: address)
+            let assignment = try await agentAssignment(address: address, token: service.agentToken(for: active))
             let token = try #require((assignment["request"] as? [String: Any])?["activityToken"] as? String)
 
             let refused = try await service.call("POST", "/api/containers/\(active)/activity", key: "not-the-token")

@@ -16,6 +16,13 @@
  *                                     while an assignment is in flight)
  *          any other GET/HEAD      -> 200 {"service":"web","path":"<path>"}
  *
+ * Agent token: when /run/secrets/ide-agent-token exists at start (the
+ * orchestrator's Swarm secret), the four agent routes above (/health,
+ * /assign-s3-bucket, /assignment, /dev/...) answer 401 and change nothing
+ * unless the request carries "Authorization: Bearer <token>" (compared in
+ * constant time). The web paths and ports 8080/6080 stay open: they are the
+ * user's traffic. Without the file every route is open (legacy).
+ *
  * Design: one thread, one poll() loop, non-blocking sockets, HTTP/1.1 with
  * "Connection: close" on every response. Each connection has a deadline
  * (2 s to deliver headers + body, 2 s to take the response), so a slow or
@@ -52,6 +59,8 @@
 #define DRAIN_TIMEOUT_MS 500
 #define JSON_MAX_DEPTH   64
 #define ASSIGNMENT_FILE  "/tmp/assignment.json"
+#define TOKEN_FILE       "/run/secrets/ide-agent-token"
+#define MAX_TOKEN_BYTES  4096
 
 enum { PORT_CODE = 8080, PORT_VNC = 6080, PORT_WEB = 3000 };
 /* ST_HOLDING: a response is ready but held until deadline_ms (dev assign delay). */
@@ -85,6 +94,8 @@ static char *g_request = NULL;     /* raw accepted JSON body, verbatim */
 static size_t g_request_len = 0;
 static time_t g_last_activity = 0; /* wall clock of the user's last request, 0: none */
 static int64_t g_assign_delay_ms = 0;
+static char *g_token = NULL;       /* agent token from TOKEN_FILE; NULL: legacy, no check */
+static size_t g_token_len = 0;
 
 /* ------------------------------------------------------------------ util */
 
@@ -366,6 +377,7 @@ static const char *reason(int code) {
     case 100: return "Continue";
     case 200: return "OK";
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
@@ -749,6 +761,44 @@ static int path_is(const char *p, size_t n, const char *lit) {
     return n == l && memcmp(p, lit, l) == 0;
 }
 
+/* Reads the agent token at start. 0: no file (legacy) or token loaded; -1: the
+ * file exists but holds no usable token (the agent then refuses to start). */
+static int load_token(void) {
+    int fd = open(TOKEN_FILE, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT ? 0 : -1;
+    char buf[MAX_TOKEN_BYTES + 1];
+    size_t n = 0;
+    for (;;) {
+        ssize_t r = read(fd, buf + n, sizeof buf - 1 - n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) { close(fd); return -1; }
+        if (r == 0 || (n += (size_t)r) == sizeof buf - 1) break;
+    }
+    close(fd);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '\t')) n--;
+    if (n == 0 || n >= MAX_TOKEN_BYTES) return -1;
+    g_token = malloc(n);
+    if (!g_token) return -1;
+    memcpy(g_token, buf, n);
+    g_token_len = n;
+    return 0;
+}
+
+/* Whether the request may use an agent route: no token configured, or
+ * "Authorization: Bearer <token>" with the right token. The comparison takes
+ * the same time wherever the first difference is. */
+static int authorized(const struct conn *c) {
+    if (!g_token) return 1;
+    size_t n = 0;
+    const char *v = ws_header(c, "authorization", &n);
+    if (!v || n < 7 || strncasecmp(v, "Bearer ", 7) != 0) return 0;
+    v += 7;
+    n -= 7;
+    unsigned char diff = (unsigned char)(n != g_token_len);
+    for (size_t i = 0; i < g_token_len; i++) diff |= (unsigned char)(g_token[i] ^ (i < n ? v[i] : 0));
+    return diff == 0;
+}
+
 static void dispatch(struct conn *c, const char *method, size_t mlen,
                      const char *path, size_t plen, const char *body, size_t blen) {
     int is_get = (mlen == 3 && memcmp(method, "GET", 3) == 0);
@@ -766,9 +816,14 @@ static void dispatch(struct conn *c, const char *method, size_t mlen,
         return;
     }
     /* PORT_WEB */
+    static const char delay[] = "/dev/assign-delay/";
+    static const char dev[] = "/dev/";
+    int agent_route = path_is(path, plen, "/assign-s3-bucket") || path_is(path, plen, "/health") ||
+                      path_is(path, plen, "/assignment") ||
+                      (plen >= sizeof dev - 1 && memcmp(path, dev, sizeof dev - 1) == 0);
+    if (agent_route && !authorized(c)) { respond_error(c, 401, "missing or wrong agent token"); return; }
     if (is_post) {
         if (path_is(path, plen, "/assign-s3-bucket")) { handle_assign(c, body, blen); return; }
-        static const char delay[] = "/dev/assign-delay/";
         if (plen > sizeof delay - 1 && memcmp(path, delay, sizeof delay - 1) == 0) {
             handle_assign_delay(c, path + sizeof delay - 1, plen - (sizeof delay - 1));
             return;
@@ -1050,6 +1105,11 @@ int main(void) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGCHLD, &sa, NULL);
 
+    if (load_token() != 0) {
+        logmsg("ide-agent: %s exists but holds no usable token", TOKEN_FILE);
+        return 1;
+    }
+    logmsg("ide-agent: agent routes %s", g_token ? "require the agent token" : "are open (no agent token file)");
     for (int i = 0; i < 3; i++) {
         lfds[i] = listen_on(ports[i]);
         if (lfds[i] < 0) {

@@ -9,8 +9,12 @@ public func buildApplication(settings: Settings, metrics: OrchestratorMetrics = 
     AssignmentCredentials(settings: settings).announce(to: logger)
     let engine = InstrumentedDockerEngine(CurlDockerEngine(endpoint: settings.dockerHost), metrics: metrics)
     let store = try AppDatabase.open(path: settings.databasePath)
+    let tokens = try AgentTokens.load(settings: settings)
+    if !tokens.isEnabled {
+        logger.warning("AGENT_AUTH=false: IDE agents get no token and accept assignments from anyone on the IDE network; use only with legacy images")
+    }
     let monitor = ResourceMonitor(settings: settings, engine: engine, logger: logger)
-    let orchestrator = Orchestrator.make(settings: settings, store: store, engine: engine, resources: monitor, metrics: metrics, logger: logger)
+    let orchestrator = Orchestrator.make(settings: settings, store: store, engine: engine, resources: monitor, tokens: tokens, metrics: metrics, logger: logger)
     await orchestrator.collector.startCounting(after: try await store.latestEventID())
     var app = Application(
         router: buildRouter(orchestrator),
@@ -18,7 +22,7 @@ public func buildApplication(settings: Settings, metrics: OrchestratorMetrics = 
         logger: logger
     )
     let reconciler = Reconciler(orchestrator)
-    let agent = InstrumentedAgentClient(HTTPAgentClient(timeout: settings.healthCheckTimeout, connectTimeout: settings.agentConnectTimeout), metrics: metrics)
+    let agent = InstrumentedAgentClient(HTTPAgentClient(tokens: tokens, timeout: settings.healthCheckTimeout, connectTimeout: settings.agentConnectTimeout), metrics: metrics)
     let probe = HTTPHealthProbe(agent: agent, timeout: settings.healthCheckTimeout, connectTimeout: settings.agentConnectTimeout)
     let health = HealthMonitor(orchestrator, probe: probe)
     let housekeeper = Housekeeper(store: store, stopper: orchestrator.stopper, settings: settings, logger: logger)
@@ -31,13 +35,13 @@ extension Orchestrator {
     /// Wires the parts over a store and an engine; tests pass their own fakes where they need them.
     public static func make(
         settings: Settings, store: AppDatabase, engine: any DockerEngine, agent: (any AgentClient)? = nil, resources: (any ResourceGate)? = nil,
-        bucketChecker: (any BucketChecker)? = nil, metrics: OrchestratorMetrics = OrchestratorMetrics(), logger: Logger
+        bucketChecker: (any BucketChecker)? = nil, tokens: AgentTokens = .disabled, metrics: OrchestratorMetrics = OrchestratorMetrics(), logger: Logger
     ) -> Orchestrator {
-        let agent = InstrumentedAgentClient(agent ?? HTTPAgentClient(timeout: settings.agentTimeout, connectTimeout: settings.agentConnectTimeout), metrics: metrics)
+        let agent = InstrumentedAgentClient(agent ?? HTTPAgentClient(tokens: tokens, timeout: settings.agentTimeout, connectTimeout: settings.agentConnectTimeout), metrics: metrics)
         let resources = resources ?? ResourceMonitor(settings: settings, engine: engine, logger: logger)
         let bucketChecker = bucketChecker ?? settings.s3.map { S3BucketChecker(settings: $0) }
         let epoch = Epoch()
-        let launcher = ContainerLauncher(store: store, engine: engine, agent: agent, settings: settings, logger: logger)
+        let launcher = ContainerLauncher(store: store, engine: engine, agent: agent, settings: settings, logger: logger, tokens: tokens)
         let pool = PoolMaintainer(store: store, launcher: launcher, resources: resources, settings: settings, epoch: epoch, logger: logger)
         let stopper = ContainerStopper(store: store, launcher: launcher, epoch: epoch) { pool.wakeUp() }
         let claims = ClaimService(

@@ -77,6 +77,20 @@ public final class CurlDockerEngine: DockerEngine {
         _ = try await send("DELETE", "/services/\(idOrName.pathEscaped)", notFound: .serviceNotFound)
     }
 
+    public func createSecret(_ request: SecretCreateRequest) async throws -> String {
+        let created: IDResponse = try decode(try await send("POST", "/secrets/create", body: try JSONEncoder().encode(request)))
+        return created.id
+    }
+
+    public func secrets(labels: [String: String?]) async throws -> [DockerSecret] {
+        let filter = labels.map { key, value in value.map { "\(key)=\($0)" } ?? key }
+        return try decode(try await send("GET", "/secrets" + query(filters: ["label": filter])))
+    }
+
+    public func removeSecret(_ idOrName: String) async throws {
+        _ = try await send("DELETE", "/secrets/\(idOrName.pathEscaped)", notFound: .secretNotFound)
+    }
+
     public func tasks(serviceID: String?, desiredState: String?) async throws -> [SwarmTask] {
         var filters: [String: [String]] = [:]
         if let serviceID { filters["service"] = [serviceID] }

@@ -22,6 +22,12 @@ public protocol DockerEngine: Sendable {
     func updateService(_ id: String, version: ObjectVersion, spec: ServiceSpec) async throws
     /// Removes a service; `serviceNotFound` when absent.
     func removeService(_ idOrName: String) async throws
+    /// Creates a Swarm secret and returns its id; `conflict` when the name is taken.
+    func createSecret(_ request: SecretCreateRequest) async throws -> String
+    /// Secrets carrying all the given labels (their data is never returned).
+    func secrets(labels: [String: String?]) async throws -> [DockerSecret]
+    /// Removes a secret; `secretNotFound` when absent, `conflict` while a service uses it.
+    func removeSecret(_ idOrName: String) async throws
     /// Tasks, optionally of one service, optionally with one desired state.
     func tasks(serviceID: String?, desiredState: String?) async throws -> [SwarmTask]
     /// A container by id; `containerNotFound` when absent.

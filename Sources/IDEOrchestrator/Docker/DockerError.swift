@@ -14,6 +14,8 @@ public struct DockerError: Error, Sendable, Hashable, CustomStringConvertible {
         case containerNotFound
         /// No network with that id or name.
         case networkNotFound
+        /// No secret with that id or name.
+        case secretNotFound
         /// No node with that id.
         case nodeNotFound
         /// The request conflicts with the engine's state (name in use, stale version).

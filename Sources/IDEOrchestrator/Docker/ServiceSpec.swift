@@ -62,18 +62,69 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
         public var stopSignal: String?
         /// Nanoseconds between the stop signal and a kill.
         public var stopGracePeriod: Int64?
+        /// Swarm secrets mounted as files under `/run/secrets`.
+        public var secrets: [SecretReference]?
+        /// Kernel capabilities taken away from the container (API 1.41), e.g. `CAP_NET_RAW`.
+        public var capabilityDrop: [String]?
 
         /// Creates a container spec.
-        public init(image: String, env: [String]? = nil, labels: [String: String]? = nil, stopSignal: String? = nil, stopGracePeriod: Int64? = nil) {
+        public init(
+            image: String, env: [String]? = nil, labels: [String: String]? = nil, stopSignal: String? = nil, stopGracePeriod: Int64? = nil,
+            secrets: [SecretReference]? = nil, capabilityDrop: [String]? = nil
+        ) {
             self.image = image
             self.env = env
             self.labels = labels
             self.stopSignal = stopSignal
             self.stopGracePeriod = stopGracePeriod
+            self.secrets = secrets
+            self.capabilityDrop = capabilityDrop
         }
 
         enum CodingKeys: String, CodingKey {
             case image = "Image", env = "Env", labels = "Labels", stopSignal = "StopSignal", stopGracePeriod = "StopGracePeriod"
+            case secrets = "Secrets", capabilityDrop = "CapabilityDrop"
+        }
+    }
+
+    /// A Swarm secret mounted into a task's container as a file.
+    public struct SecretReference: Codable, Sendable, Equatable {
+        /// The file: name under `/run/secrets`, owner and mode.
+        public var file: File
+        /// The secret's id.
+        public var secretID: String
+        /// The secret's name.
+        public var secretName: String
+
+        /// Creates a reference.
+        public init(file: File, secretID: String, secretName: String) {
+            self.file = file
+            self.secretID = secretID
+            self.secretName = secretName
+        }
+
+        enum CodingKeys: String, CodingKey { case file = "File", secretID = "SecretID", secretName = "SecretName" }
+
+        /// Where and how the secret appears in the container.
+        public struct File: Codable, Sendable, Equatable {
+            /// The file name under `/run/secrets`.
+            public var name: String
+            /// Owner user id.
+            public var uid: String
+            /// Owner group id.
+            public var gid: String
+            /// Permission bits.
+            public var mode: UInt32
+
+            /// Creates a file target.
+            public init(name: String, uid: String, gid: String, mode: UInt32) {
+                self.name = name
+                self.uid = uid
+                self.gid = gid
+                self.mode = mode
+            }
+
+            enum CodingKeys: String, CodingKey { case name = "Name", uid = "UID", gid = "GID", mode = "Mode" }
         }
     }
 

@@ -77,8 +77,9 @@ public struct HealthMonitor: Service {
             func startNext() {
                 guard next < records.count, let address = records[next].taskAddress else { return }
                 let index = next
+                let id = records[next].id
                 next += 1
-                group.addTask { (index, await probe.check(address: address)) }
+                group.addTask { (index, await probe.check(address: address, containerId: id)) }
             }
             for _ in 0..<min(settings.healthCheckConcurrency, records.count) { startNext() }
             while let (index, report) = await group.next() {

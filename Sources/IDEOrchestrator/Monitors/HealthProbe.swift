@@ -3,8 +3,8 @@ import Foundation
 /// Checks one container directly at its task address: the agent's health endpoint and
 /// the code, vnc and web ports.
 public protocol HealthProbe: Sendable {
-    /// Per-port results and what the agent says of itself.
-    func check(address: String) async -> ProbeReport
+    /// Per-port results and what the agent of container `containerId` says of itself.
+    func check(address: String, containerId: String) async -> ProbeReport
 }
 
 /// One container's probe results.
@@ -31,7 +31,8 @@ public struct HTTPHealthProbe: HealthProbe {
     let timeout: Duration
     let connectTimeout: Duration
 
-    /// Creates a probe; it asks `agent` (by default an `HTTPAgentClient` over `http`) for the agent's health.
+    /// Creates a probe; it asks `agent` (by default an `HTTPAgentClient` over `http`, without
+    /// agent tokens) for the agent's health.
     public init(http: any HTTPClient = CurlHTTPClient(), agent: (any AgentClient)? = nil, timeout: Duration, connectTimeout: Duration = .seconds(1)) {
         self.http = http
         self.agent = agent ?? HTTPAgentClient(http: http, timeout: timeout, connectTimeout: connectTimeout)
@@ -39,8 +40,8 @@ public struct HTTPHealthProbe: HealthProbe {
         self.connectTimeout = min(connectTimeout, timeout)
     }
 
-    public func check(address: String) async -> ProbeReport {
-        async let agent = agent.health(address: address)
+    public func check(address: String, containerId: String) async -> ProbeReport {
+        async let agent = agent.health(address: address, containerId: containerId)
         async let code = answers(address, port: 8080)
         async let vnc = answers(address, port: 6080)
         async let web = answers(address, port: 3000)

@@ -80,8 +80,22 @@ public actor Reconciler: Service {
                 try await perform(action)
             }
             if !actions.isEmpty { pool.wakeUp() }
+            try await sweepSecrets(services: services, live: live, now: now)
         } catch {
             logger.warning("Reconcile pass failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Removes agent-token secrets whose container has neither a live record nor a service.
+    private func sweepSecrets(services: [ReconcilePlanner.ObservedService], live: [ContainerRecord], now: Date) async throws {
+        let secrets = launcher.secrets
+        let orphans = SecretSweep.orphans(
+            try await secrets.all(), serviceContainerIds: Set(services.compactMap { $0.labels[ServiceBlueprint.idLabel] }),
+            liveRecordIds: Set(live.map(\.id)), now: now, grace: settings.readyTimeout.seconds + RecoveryPlanner.margin
+        )
+        for orphan in orphans {
+            logger.info("Removing orphaned agent token secret", metadata: ["secret.name": "\(orphan.spec.name)"])
+            await secrets.remove(secretId: orphan.id)
         }
     }
 
@@ -122,7 +136,8 @@ public actor Reconciler: Service {
         logger.info("Reconciling", metadata: ["action": "\(action)"])
         switch action {
         case .removeService(let serviceId, _):
-            await launcher.removeService(serviceId)
+            // Its agent-token secret goes with the sweep once the service is gone.
+            await launcher.removeService(serviceId, of: nil)
         case .markGone(let id, let observed, let status, let reason, let detail):
             try await store.transition(id, from: [observed], to: status, kind: status == .stopped ? "stopped" : "failed", reason: "\(reason.rawValue): \(detail)") {
                 $0.shutdownReason = $0.shutdownReason ?? reason
@@ -142,7 +157,7 @@ public actor Reconciler: Service {
     /// out and never stopped for inactivity. An agent that does not answer yet is asked again
     /// on a later pass.
     private func adopt(serviceId: String, id: String, address: String, taskId: String?, pooled: Bool) async throws {
-        guard let health = await agent.health(address: address) else { return }
+        guard let health = await agent.health(address: address, containerId: id) else { return }
         let now = Date()
         var record = ContainerRecord(id: id, isPreWarmed: pooled, cpuLimit: settings.containerCPULimit, memoryLimitBytes: settings.containerMemoryLimit, urls: RoutePlan(settings: settings).urls(for: id), now: now)
         record.serviceId = serviceId

@@ -10,9 +10,9 @@ public struct InstrumentedAgentClient: AgentClient {
         self.metrics = metrics
     }
 
-    public func health(address: String) async -> AgentHealth? {
+    public func health(address: String, containerId: String) async -> AgentHealth? {
         let started = ContinuousClock.now
-        let health = await base.health(address: address)
+        let health = await base.health(address: address, containerId: containerId)
         metrics.agentDuration("health").record(ContinuousClock.now - started)
         if health == nil { metrics.agentErrors("health").increment() }
         return health

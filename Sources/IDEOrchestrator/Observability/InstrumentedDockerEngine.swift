@@ -32,6 +32,9 @@ public struct InstrumentedDockerEngine: DockerEngine {
         try await measure("update_service") { try await base.updateService(id, version: version, spec: spec) }
     }
     public func removeService(_ idOrName: String) async throws { try await measure("remove_service") { try await base.removeService(idOrName) } }
+    public func createSecret(_ request: SecretCreateRequest) async throws -> String { try await measure("create_secret") { try await base.createSecret(request) } }
+    public func secrets(labels: [String: String?]) async throws -> [DockerSecret] { try await measure("secrets") { try await base.secrets(labels: labels) } }
+    public func removeSecret(_ idOrName: String) async throws { try await measure("remove_secret") { try await base.removeSecret(idOrName) } }
     public func tasks(serviceID: String?, desiredState: String?) async throws -> [SwarmTask] {
         try await measure("tasks") { try await base.tasks(serviceID: serviceID, desiredState: desiredState) }
     }

@@ -4,17 +4,17 @@ import Foundation
 /// run by their users: every answer is read with a size limit and believed only as far as it
 /// concerns that container.
 public protocol AgentClient: Sendable {
-    /// The agent's health answer, or nil when it does not answer healthy.
-    func health(address: String) async -> AgentHealth?
-    /// Hands the container its bucket (and credentials); the error says whether the request
-    /// ever reached the agent.
+    /// The health answer of container `containerId`'s agent, or nil when it does not answer healthy.
+    func health(address: String, containerId: String) async -> AgentHealth?
+    /// Hands the container `assignment.containerId` its bucket (and credentials); the error
+    /// says whether the request ever reached the agent.
     func assign(address: String, assignment: AgentAssignment) async throws(AgentError)
 }
 
 extension AgentClient {
     /// Whether the agent answers its health endpoint.
-    public func isHealthy(address: String) async -> Bool {
-        await health(address: address) != nil
+    public func isHealthy(address: String, containerId: String) async -> Bool {
+        await health(address: address, containerId: containerId) != nil
     }
 }
 
@@ -95,24 +95,35 @@ public struct AgentError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { "agent \(kind.rawValue)\(status.map { " (HTTP \($0))" } ?? ""): \(message)" }
 }
 
-/// The `AgentClient` over HTTP on port 3000 of the task's address.
+/// The `AgentClient` over HTTP on port 3000 of the task's address. Every call carries the
+/// container's agent token as `Authorization: Bearer <token>` when tokens are enabled.
 public struct HTTPAgentClient: AgentClient {
     /// The most of an agent's answer ever read.
     static let maxAnswerBytes = 16 * 1024
 
     let http: any HTTPClient
+    let tokens: AgentTokens
     let timeout: Duration
     let connectTimeout: Duration
 
     /// Creates a client.
-    public init(http: any HTTPClient = CurlHTTPClient(), timeout: Duration, connectTimeout: Duration = .seconds(1)) {
+    public init(http: any HTTPClient = CurlHTTPClient(), tokens: AgentTokens = .disabled, timeout: Duration, connectTimeout: Duration = .seconds(1)) {
         self.http = http
+        self.tokens = tokens
         self.timeout = timeout
         self.connectTimeout = min(connectTimeout, timeout)
     }
 
-    public func health(address: String) async -> AgentHealth? {
-        let request = HTTPClientRequest(endpoint: .tcp(baseURL: "http://\(address):3000"), path: "/health", timeout: timeout, connectTimeout: connectTimeout, maxResponseBytes: Self.maxAnswerBytes)
+    /// The `Authorization` header for container `id`'s agent, when tokens are enabled.
+    func authorization(for containerId: String) -> [(name: String, value: String)] {
+        tokens.token(for: containerId).map { [(name: "Authorization", value: "Bearer \($0)")] } ?? []
+    }
+
+    public func health(address: String, containerId: String) async -> AgentHealth? {
+        let request = HTTPClientRequest(
+            endpoint: .tcp(baseURL: "http://\(address):3000"), path: "/health", headers: authorization(for: containerId),
+            timeout: timeout, connectTimeout: connectTimeout, maxResponseBytes: Self.maxAnswerBytes
+        )
         guard let response = try? await http.execute(request), response.isSuccess else { return nil }
         guard let answer = try? JSONDecoder().decode(HealthAnswer.self, from: response.body) else { return AgentHealth() }
         return AgentHealth(
@@ -127,7 +138,7 @@ public struct HTTPAgentClient: AgentClient {
         do { body = try JSONEncoder().encode(assignment) } catch { throw AgentError(.unreachable, "the assignment could not be encoded") }
         let request = HTTPClientRequest(
             method: "POST", endpoint: .tcp(baseURL: "http://\(address):3000"), path: "/assign-s3-bucket",
-            headers: [(name: "Content-Type", value: "application/json")],
+            headers: [(name: "Content-Type", value: "application/json")] + authorization(for: assignment.containerId),
             body: body, timeout: timeout, connectTimeout: connectTimeout, maxResponseBytes: Self.maxAnswerBytes
         )
         let response: HTTPClientResponse

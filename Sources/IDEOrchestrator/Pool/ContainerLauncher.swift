@@ -10,11 +10,16 @@ public struct ContainerLauncher: Sendable {
     let routes: RoutePlan
     let settings: Settings
     let logger: Logger
+    /// Each container's agent-token secret.
+    public let secrets: AgentSecrets
     /// Rung whenever a container becomes ready.
     public let readySignal: ReadySignal
 
     /// Creates a launcher.
-    public init(store: AppDatabase, engine: any DockerEngine, agent: any AgentClient, settings: Settings, logger: Logger, readySignal: ReadySignal = ReadySignal()) {
+    public init(
+        store: AppDatabase, engine: any DockerEngine, agent: any AgentClient, settings: Settings, logger: Logger, readySignal: ReadySignal = ReadySignal(),
+        tokens: AgentTokens = .disabled
+    ) {
         self.store = store
         self.engine = engine
         self.agent = agent
@@ -23,6 +28,7 @@ public struct ContainerLauncher: Sendable {
         self.settings = settings
         self.logger = logger
         self.readySignal = readySignal
+        self.secrets = AgentSecrets(engine: engine, tokens: tokens, instance: settings.instanceName, logger: logger)
     }
 
     /// Stores a new record in `creating`; the service comes with `start`.
@@ -42,9 +48,11 @@ public struct ContainerLauncher: Sendable {
     public func start(_ record: ContainerRecord) async throws -> ContainerRecord {
         do {
             _ = try await engine.image(settings.ideImage)
-            let serviceId = try await engine.createService(blueprint.spec(for: record.id, pooled: record.isPreWarmed))
+            // The secret before the service: a service whose secret is missing cannot start.
+            let secret = try await secrets.ensure(for: record.id)
+            let serviceId = try await engine.createService(blueprint.spec(for: record.id, pooled: record.isPreWarmed, agentSecret: secret))
             guard let warming = try await store.transition(record.id, from: [.creating], to: .warming, kind: "service_created", change: { $0.serviceId = serviceId }) else {
-                removeServiceInBackground(serviceId)
+                removeServiceInBackground(serviceId, of: record.id)
                 throw LaunchError(message: "container \(record.id) left creating while its service was made")
             }
             return try await waitUntilReady(warming)
@@ -68,7 +76,7 @@ public struct ContainerLauncher: Sendable {
         var lastProblem = "no running task yet"
         while ContinuousClock.now < deadline {
             try Task.checkCancellation()
-            switch try await probe(serviceId: serviceId) {
+            switch try await probe(serviceId: serviceId, containerId: record.id) {
             case .ready(let address, let taskId):
                 guard let ready = try await store.transition(record.id, from: [.warming], to: .ready, kind: "ready", change: {
                     $0.taskAddress = address
@@ -96,7 +104,7 @@ public struct ContainerLauncher: Sendable {
         case failing(String)
     }
 
-    private func probe(serviceId: String) async throws -> Probe {
+    private func probe(serviceId: String, containerId: String) async throws -> Probe {
         let tasks = try await engine.tasks(serviceID: serviceId, desiredState: nil)
         let failures = tasks.filter(\.hasFailed)
         if failures.count > settings.restartMaxAttempts, !tasks.contains(where: \.isRunning) {
@@ -106,7 +114,7 @@ public struct ContainerLauncher: Sendable {
             return .pending(tasks.last.map { "task \($0.status.state)" } ?? "no task yet")
         }
         guard let address = try await address(of: task) else { return .pending("task has no address on \(settings.swarmNetwork)") }
-        guard let health = await agent.health(address: address) else { return .pending("agent not answering at \(address)") }
+        guard let health = await agent.health(address: address, containerId: containerId) else { return .pending("agent not answering at \(address)") }
         // A container assigned before we ever handed it out was taken by someone else.
         if health.assigned == true { return .failing("its agent reports an assignment nobody made through this service") }
         return .ready(address: address, taskId: task.id)
@@ -140,24 +148,33 @@ public struct ContainerLauncher: Sendable {
         }
         guard let record else { return false }
         logger.warning("Container failed", metadata: ["container.id": "\(id)", "reason": "\(reason)"])
-        if let serviceId = serviceId ?? record.serviceId { removeServiceInBackground(serviceId) }
+        if let serviceId = serviceId ?? record.serviceId {
+            removeServiceInBackground(serviceId, of: id)
+        } else {
+            // A launch that failed before its service existed may have made the secret.
+            Task { await secrets.remove(for: id) }
+        }
         return true
     }
 
-    /// Removes a service off the caller's path. Idempotent; if the process dies first, the
-    /// reconciler removes the service of a record that is no longer live.
-    public func removeServiceInBackground(_ serviceId: String) {
-        Task { await removeService(serviceId) }
+    /// Removes a service (and its container's agent-token secret) off the caller's path.
+    /// Idempotent; if the process dies first, the reconciler removes the service of a record
+    /// that is no longer live, and then the orphaned secret.
+    public func removeServiceInBackground(_ serviceId: String, of containerId: String?) {
+        Task { await removeService(serviceId, of: containerId) }
     }
 
-    /// Removes a Swarm service, treating "already gone" as success.
-    public func removeService(_ serviceId: String) async {
+    /// Removes a Swarm service, treating "already gone" as success, then the agent-token
+    /// secret of `containerId` (a secret cannot go while a service uses it).
+    public func removeService(_ serviceId: String, of containerId: String?) async {
         do {
             try await engine.removeService(serviceId)
         } catch let error as DockerError where error.code == .serviceNotFound {
         } catch {
             logger.error("Service removal failed", metadata: ["service.id": "\(serviceId)", "error": "\(error)"])
+            return
         }
+        if let containerId { await secrets.remove(for: containerId) }
     }
 }
 

@@ -44,7 +44,7 @@ public struct ContainerStopper: Sendable {
     @discardableResult
     public func finish(_ record: ContainerRecord) async throws -> ContainerRecord? {
         if let serviceId = record.serviceId {
-            await launcher.removeService(serviceId)
+            await launcher.removeService(serviceId, of: record.id)
         }
         let stopped = try await store.transition(record.id, from: [.stopping], to: .stopped, kind: "stopped", reason: record.shutdownReason?.rawValue)
         if let stopped { return stopped }

@@ -10,6 +10,10 @@ public struct ServiceBlueprint: Sendable {
     public static let instanceLabel = "ide-orchestrator.instance"
     /// Label saying whether the service was made for the warm pool.
     public static let pooledLabel = "ide-orchestrator.pooled"
+    /// Capabilities an IDE container never needs (docs/security.md): raw sockets (ARP and
+    /// ICMP spoofing of neighbours on the shared network), device nodes, the audit log,
+    /// file capabilities, chroot, and ports below 1024 (the IDE listens on 8080, 6080, 3000).
+    public static let droppedCapabilities = ["CAP_NET_RAW", "CAP_MKNOD", "CAP_AUDIT_WRITE", "CAP_SETFCAP", "CAP_SYS_CHROOT", "CAP_NET_BIND_SERVICE"]
 
     let instance: String
     let image: String
@@ -33,8 +37,9 @@ public struct ServiceBlueprint: Sendable {
         routes = RoutePlan(settings: settings)
     }
 
-    /// The spec of container `id`.
-    public func spec(for id: String, pooled: Bool) -> ServiceSpec {
+    /// The spec of container `id`, with its agent-token secret when agents get tokens.
+    /// Never privileged, no mounts (no engine socket), fewer capabilities than Docker's default.
+    public func spec(for id: String, pooled: Bool, agentSecret: ServiceSpec.SecretReference? = nil) -> ServiceSpec {
         var labels = routes.traefikLabels(for: id)
         labels[Self.managedLabel] = "true"
         labels[Self.idLabel] = id
@@ -48,7 +53,9 @@ public struct ServiceBlueprint: Sendable {
                     image: image,
                     env: ["CODE_BASE_PATH=/code/\(id)", "VNC_BASE_PATH=/vnc/\(id)", "IDE_CONTAINER_ID=\(id)"],
                     labels: [Self.managedLabel: "true", Self.idLabel: id, Self.instanceLabel: instance],
-                    stopGracePeriod: 10_000_000_000
+                    stopGracePeriod: 10_000_000_000,
+                    secrets: agentSecret.map { [$0] },
+                    capabilityDrop: Self.droppedCapabilities
                 ),
                 resources: .init(limits: .init(nanoCPUs: Int64((cpuLimit * 1_000_000_000).rounded()), memoryBytes: memoryLimitBytes)),
                 // Swarm reads MaxAttempts 0 as "unlimited": no restarts at all is condition none.

@@ -53,6 +53,8 @@ extension SettingKey {
     static let restartMaxAttempts = SettingKey("CONTAINER_RESTART_MAX_ATTEMPTS", "3", "How often Swarm restarts a failed IDE container before giving up; 0 means never. A restarted container is a new, empty one: an assigned container whose task changes is ended with reason container_restarted.")
     static let agentTimeout = SettingKey("AGENT_TIMEOUT", "10s", "Deadline for a call to a container's agent.")
     static let agentConnectTimeout = SettingKey("AGENT_CONNECT_TIMEOUT", "1s", "Deadline for connecting to a container's agent; a claim whose assignment never connected puts the container back as suspect and tries the next.")
+    static let agentAuth = SettingKey("AGENT_AUTH", "true", "true gives every IDE container its own agent token (a Swarm secret at /run/secrets/ide-agent-token) and sends it on every agent call; false is for legacy images whose agent checks nothing: no secret, no header, and a warning at start.")
+    static let agentTokenKeyFile = SettingKey("AGENT_TOKEN_KEY_FILE", "", "File holding the key every agent token is derived from (kept outside the database, so a restart or a lost database still reaches the agents); created with 32 random bytes and mode 0600 when missing; empty means agent-token.key next to DATABASE_PATH.")
     static let claimMaxAttempts = SettingKey("CLAIM_MAX_ATTEMPTS", "3", "Containers one start request tries before it answers 503 CONTAINER_START_FAILED.")
     static let coldStartConcurrency = SettingKey("MAX_CONCURRENT_COLD_STARTS", "4", "Containers launched at once for start requests that found none ready (besides the pool's own launches); further requests wait for the first container to become ready.")
     static let healthCheckConcurrency = SettingKey("HEALTH_CHECK_CONCURRENCY", "64", "Containers probed at once in a health round.")
@@ -88,7 +90,7 @@ extension SettingKey {
         .port, .host, .apiKey, .apiKeys, .apiKeyFile, .dockerHost, .databasePath, .ideImage, .poolSize,
         .cpuLimit, .memoryLimit, .maxMemoryPercent, .maxCPUPercent, .domain, .swarmNetwork, .traefikNetwork, .httpPort, .logLevel, .logFormat, .metricsPublic,
         .instanceName, .spawnConcurrency, .readyTimeout, .coldStartTimeout, .poolInterval, .spawnBackoffMax,
-        .restartPolicy, .restartMaxAttempts, .agentTimeout, .agentConnectTimeout, .claimMaxAttempts, .coldStartConcurrency, .rateLimit, .resourceSampleInterval, .publicAPIURL,
+        .restartPolicy, .restartMaxAttempts, .agentTimeout, .agentConnectTimeout, .agentAuth, .agentTokenKeyFile, .claimMaxAttempts, .coldStartConcurrency, .rateLimit, .resourceSampleInterval, .publicAPIURL,
         .healthCheckInterval, .healthCheckTimeout, .healthCheckRetries, .healthCheckConcurrency, .unhealthyGracePeriod, .idleTimeout, .warmTTL,
         .reconcileInterval, .housekeepingInterval, .retentionDays, .publicDirectory, .eventPollInterval, .eventHeartbeatInterval, .traefikCertResolver,
         .s3Endpoint, .awsRegion, .awsAccessKeyId, .awsSecretAccessKey, .awsSecretAccessKeyFile, .awsSessionToken,

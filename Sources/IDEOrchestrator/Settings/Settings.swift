@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// Every configuration value of the service, read once from the environment at start.
@@ -58,6 +59,10 @@ public struct Settings: Sendable {
     public var agentTimeout: Duration
     /// Deadline for connecting to an agent.
     public var agentConnectTimeout: Duration
+    /// Whether agents get a token and every agent call carries it.
+    public var agentAuth: Bool
+    /// The file the agent tokens' key is kept in.
+    public var agentTokenKeyFile: String
     /// Containers one start request tries.
     public var claimMaxAttempts: Int
     /// Cold starts launched at once for waiting requests.
@@ -151,6 +156,9 @@ public struct Settings: Sendable {
         restartMaxAttempts = try env.integer(.restartMaxAttempts, in: 0...100)
         agentTimeout = try env.duration(.agentTimeout, minimum: .milliseconds(100))
         agentConnectTimeout = try env.duration(.agentConnectTimeout, minimum: .milliseconds(50))
+        agentAuth = try env.boolean(.agentAuth)
+        agentTokenKeyFile = env.string(.agentTokenKeyFile).nilIfEmpty
+            ?? (URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("agent-token.key").path)
         claimMaxAttempts = try env.integer(.claimMaxAttempts, in: 1...20)
         coldStartConcurrency = try env.integer(.coldStartConcurrency, in: 1...256)
         healthCheckConcurrency = try env.integer(.healthCheckConcurrency, in: 1...1024)

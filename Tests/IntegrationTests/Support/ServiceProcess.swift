@@ -102,6 +102,14 @@ final class ServiceProcess: @unchecked Sendable {
            let services = try? await engine.services(labels: [ServiceBlueprint.instanceLabel: instance]) {
             for service in services { try? await engine.removeService(service.id) }
         }
+        // Their agent-token secrets go once no service uses them.
+        if let engine = try? TestEnvironment.engine() {
+            _ = try? await eventually(within: .seconds(10), "the instance's secrets to go") { () -> Bool? in
+                let secrets = try await engine.secrets(labels: [ServiceBlueprint.instanceLabel: self.instance])
+                for secret in secrets { try? await engine.removeSecret(secret.id) }
+                return secrets.isEmpty ? true : nil
+            }
+        }
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -148,6 +156,20 @@ final class ServiceProcess: @unchecked Sendable {
         try await TestEnvironment.engine().services(labels: [ServiceBlueprint.instanceLabel: instance])
     }
 
+    /// The agent tokens the service derives, from its key file (next to its database unless
+    /// AGENT_TOKEN_KEY_FILE says otherwise); disabled with AGENT_AUTH=false.
+    var agentTokens: AgentTokens {
+        guard environment["AGENT_AUTH"] != "false" else { return .disabled }
+        let path = environment["AGENT_TOKEN_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 } ?? directory.appendingPathComponent("agent-token.key").path
+        return (try? AgentTokens.loadOrCreateKey(at: path)).map { AgentTokens(key: $0) } ?? .disabled
+    }
+
+    /// Container `id`'s agent token, as the service sends it.
+    func agentToken(for id: String) -> String? { agentTokens.token(for: id) }
+
+    /// An agent client that authenticates like the service does.
+    func agentClient(timeout: Duration = .seconds(5)) -> HTTPAgentClient { HTTPAgentClient(tokens: agentTokens, timeout: timeout) }
+
     /// The whole service log so far.
     func log() -> String {
         (try? String(contentsOf: directory.appendingPathComponent("service.log"), encoding: .utf8)) ?? ""
@@ -180,8 +202,10 @@ final class ServiceProcess: @unchecked Sendable {
     }
 }
 
-/// Reads what a container's dev agent was assigned (the dev image's `GET /assignment`).
-func agentAssignment(address: String) async throws -> [String: Any] {
-    let response = try await CurlHTTPClient().execute(HTTPClientRequest(endpoint: .tcp(baseURL: "http://\(address):3000"), path: "/assignment", timeout: .seconds(5)))
+/// Reads what a container's dev agent was assigned (the dev image's `GET /assignment`), with
+/// the container's agent token.
+func agentAssignment(address: String, token: String?) async throws -> [String: Any] {
+    let headers = token.map { [(name: "Authorization", value: "Bearer \($0)")] } ?? []
+    let response = try await CurlHTTPClient().execute(HTTPClientRequest(endpoint: .tcp(baseURL: "http://\(address):3000"), path: "/assignment", headers: headers, timeout: .seconds(5)))
     return (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any] ?? [:]
 }
