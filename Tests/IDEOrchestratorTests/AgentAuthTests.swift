@@ -175,9 +175,11 @@ import Testing
         other[ServiceBlueprint.instanceLabel] = "another-instance"
         lab.swarm.plantSecret(name: AgentSecrets.name(for: foreign), labels: other, createdAt: hourAgo)
 
-        // The live container's secret is old too, as far as the pass can tell.
-        await Reconciler(lab.orchestrator).sync(now: Date().addingTimeInterval(7200))
+        await Reconciler(lab.orchestrator).sync(now: Date())
         #expect(Set(lab.swarm.secretData.keys) == [AgentSecrets.name(for: live.id), AgentSecrets.name(for: young), AgentSecrets.name(for: foreign)])
+        // Two hours on: the young orphan is past its grace; the live container's secret stays.
+        await Reconciler(lab.orchestrator).sync(now: Date().addingTimeInterval(7200))
+        #expect(Set(lab.swarm.secretData.keys) == [AgentSecrets.name(for: live.id), AgentSecrets.name(for: foreign)])
 
         // Its service removed behind our back: the record ends, then the secret goes.
         try await lab.swarm.removeService(live.serviceName)
