@@ -75,6 +75,7 @@ struct SecretLeakTests {
 
             // What the engine and the agents hold: every agent token (read inside the
             // containers) and the activity token of every assignment.
+            try await service.waitForReady(2)
             let services = try await service.services()
             var agentTokens: [String] = []
             for container in try await EngineRaw.containerIds(of: services) {
@@ -135,8 +136,14 @@ struct SecretLeakTests {
                 let data = FileManager.default.contents(atPath: service.directory.appendingPathComponent("containers.db\(suffix)").path) ?? Data()
                 haystack.add("containers.db\(suffix)", String(decoding: data, as: UTF8.self))
             }
-            #expect(!haystack.places.filter { $0.place.hasPrefix("containers.db") }.allSatisfy { $0.text.isEmpty }, "the database was read")
-            #expect(haystack.places.contains { $0.place.hasPrefix("the service's log") && $0.text.contains("Container assigned") }, "the log was read")
+            // Controls: each kind of place holds what it should, so a search in it can find something.
+            func holds(_ prefix: String, _ needle: String) -> Bool { haystack.places.contains { $0.place.hasPrefix(prefix) && $0.text.contains(needle) } }
+            #expect(holds("containers.db", "leak-bucket-two"), "the database was read")
+            #expect(holds("the service's log", "Container assigned"), "the log was read")
+            #expect(holds("response of GET /api/containers", "leak-bucket-one"), "the responses were kept")
+            #expect(holds("service inspect", "ide-agent-token") && holds("service inspect", "CAP_NET_RAW"), "the service specs were read")
+            #expect(holds("secret inspect", ServiceBlueprint.instanceLabel), "the secrets were read")
+            #expect(holds("service logs", "/assign-s3-bucket"), "the containers' logs were read")
 
             for (place, text) in haystack.places {
                 for (name, value) in secrets {
