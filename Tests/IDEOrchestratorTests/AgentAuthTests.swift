@@ -161,6 +161,8 @@ import Testing
         await #expect(throws: LaunchError.self) { try await lab.orchestrator.launcher.start(other) }
         #expect(try await lab.store.container(other.id)?.status == .failed)
         #expect(!lab.swarm.serviceNames.contains(other.serviceName), "no service without its secret")
+        await lab.orchestrator.launcher.secrets.remove(for: other.id)
+        #expect(lab.swarm.secretData[AgentSecrets.name(for: other.id)] != nil, "a secret that is not ours is never removed")
     }
 
     @Test func theReconcilerRemovesOrphanedSecretsOfItsInstanceAfterTheGracePeriod() async throws {

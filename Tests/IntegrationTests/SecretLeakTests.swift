@@ -147,7 +147,8 @@ struct SecretLeakTests {
 
             for (place, text) in haystack.places {
                 for (name, value) in secrets {
-                    #expect(!text.contains(value), "\(name) found in \(place)")
+                    let leaked = text.contains(value)
+                    #expect(!leaked, "\(name) found in \(place)")
                 }
             }
             let found = "secrets: \(secrets.count) values; routes: \(routes.count); places searched: \(haystack.places.count)"

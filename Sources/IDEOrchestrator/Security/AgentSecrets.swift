@@ -48,13 +48,16 @@ public struct AgentSecrets: Sendable {
         return ServiceSpec.SecretReference(file: .init(name: Self.fileName, uid: "0", gid: "0", mode: 0o400), secretID: secretId, secretName: name)
     }
 
-    /// Removes container `id`'s secret after its service is gone. Already gone counts as
-    /// done; one still in use (its service is still being removed) is left to the reconciler.
+    /// Removes container `id`'s secret (only one with this instance's labels) after its
+    /// service is gone. Already gone counts as done; one still in use (its service is still
+    /// being removed) is left to the reconciler.
     public func remove(for containerId: String) async {
         // With tokens off nothing is made; secrets left from an earlier run go with the sweep.
         guard tokens.isEnabled else { return }
         do {
-            try await engine.removeSecret(Self.name(for: containerId))
+            for secret in try await engine.secrets(labels: labels(for: containerId).mapValues { Optional($0) }) where secret.spec.name == Self.name(for: containerId) {
+                try await engine.removeSecret(secret.id)
+            }
         } catch let error as DockerError where error.code == .secretNotFound {
         } catch {
             logger.debug("Agent token secret not removed yet; the reconciler retries", metadata: ["container.id": "\(containerId)", "error": "\(error)"])
