@@ -24,7 +24,10 @@ pass() { say "PASS $*"; }
 fail() { say "FAIL $*"; failures=$((failures + 1)); }
 eventually() { local secs="$1"; shift; local deadline=$((SECONDS + secs)); until "$@"; do [ "$SECONDS" -lt "$deadline" ] || return 1; sleep 0.5; done; }
 ide_services() { docker service ls -q --filter "label=ide-orchestrator.instance=$RUN"; }
-none_left() { [ -z "$(ide_services)$(docker ps -aq --filter "label=ide-orchestrator.instance=$RUN")" ]; }
+ide_secrets() { docker secret ls -q --filter "label=ide-orchestrator.instance=$RUN"; }
+# Agent-token secrets can go only once their services are gone.
+remove_secrets() { local ids; ids="$(ide_secrets)"; [ -z "$ids" ] || docker secret rm $ids >/dev/null 2>&1 || true; [ -z "$(ide_secrets)" ]; }
+none_left() { [ -z "$(ide_services)$(docker ps -aq --filter "label=ide-orchestrator.instance=$RUN")" ] && remove_secrets; }
 
 cleanup() {
     local code=$?

@@ -36,7 +36,10 @@ nothing_left() { [ -z "$(leftovers)" ]; }
 ide_services() { docker service ls -q --filter "label=ide-orchestrator.instance=$STACK"; }
 
 ide_containers() { docker ps -aq --filter "label=ide-orchestrator.instance=$STACK"; }
-nothing_of_ours() { [ -z "$(leftovers)$(ide_services)$(ide_containers)" ]; }
+ide_secrets() { docker secret ls -q --filter "label=ide-orchestrator.instance=$STACK"; }
+# Agent-token secrets can go only once their services are gone.
+remove_secrets() { local ids; ids="$(ide_secrets)"; [ -z "$ids" ] || docker secret rm $ids >/dev/null 2>&1 || true; [ -z "$(ide_secrets)" ]; }
+nothing_of_ours() { [ -z "$(leftovers)$(ide_services)$(ide_containers)" ] && remove_secrets; }
 
 # The stack goes first (so its service stops refilling the pool), then the IDE containers it made.
 cleanup() {

@@ -111,6 +111,15 @@ class Service:
                              env=env, capture_output=True, text=True).stdout.split()
         if ids:
             subprocess.run(["docker", "service", "rm", *ids], env=env, capture_output=True)
+        # Their agent-token secrets go once no service uses them.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            secrets = subprocess.run(["docker", "secret", "ls", "-q", "--filter", f"label=ide-orchestrator.instance={self.instance}"],
+                                     env=env, capture_output=True, text=True).stdout.split()
+            if not secrets:
+                break
+            subprocess.run(["docker", "secret", "rm", *secrets], env=env, capture_output=True)
+            time.sleep(0.2)
 
     def call(self, method, path, key="", body=None, timeout=60):
         """One request; `key` defaults to the service's key, None sends no Authorization."""
