@@ -151,7 +151,9 @@ struct SecretLeakTests {
                     #expect(!leaked, "\(name) found in \(place)")
                 }
             }
-            let found = "secrets: \(secrets.count) values; routes: \(routes.count); places searched: \(haystack.places.count)"
+            let kinds = ["response", "the service's log", "containers.db", "service inspect", "secret inspect", "container inspect", "service logs"]
+            let byKind = kinds.map { kind in "\(kind) \(haystack.places.filter { $0.place.hasPrefix(kind) }.count)" }.joined(separator: ", ")
+            let found = "secrets: \(secrets.count) values; routes: \(routes.count); places searched: \(haystack.places.count) (\(byKind))"
             print("SecretLeakTests figures: \(found)")
             #expect(secrets.count >= 20 && routes.count >= 14)
         }
