@@ -26,18 +26,9 @@ import Testing
             try await Application(router: buildRouter(orchestrator)).test(.router, body)
         }
 
-        /// Stores a ready pool container whose agent answers at a made-up address.
         @discardableResult
         func insertReadyPoolContainer() async throws -> ContainerRecord {
-            let id = ContainerID.generate()
-            let record = ContainerRecord(id: id, isPreWarmed: true, cpuLimit: 1, memoryLimitBytes: 1 << 30,
-                                         urls: RoutePlan(settings: orchestrator.settings).urls(for: id), now: Date())
-            try await store.insert(record, reason: "test")
-            _ = try await store.transition(id, from: [.creating], to: .warming, kind: "service_created") { $0.serviceId = "svc-\(id)" }
-            return try #require(try await store.transition(id, from: [.warming], to: .ready, kind: "ready") {
-                $0.taskAddress = "10.9.8.7"
-                $0.readyAt = Date()
-            })
+            try await orchestrator.insertReadyPoolContainer()
         }
     }
 

@@ -58,7 +58,7 @@ import Testing
 
         /// Waits for background service removals to land.
         func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
-            let deadline = ContinuousClock.now + .seconds(5)
+            let deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline {
                 if try await condition() { return }
                 try await Task.sleep(for: .milliseconds(10))

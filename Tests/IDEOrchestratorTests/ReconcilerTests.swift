@@ -15,7 +15,11 @@ import Testing
 
         // The fake's stream ends at once: each loss must lead to a new subscription and a pass.
         let deadline = ContinuousClock.now + .seconds(10)
-        while engine.calls.filter({ $0 == "events" }).count < 3, ContinuousClock.now < deadline {
+        func settled() -> Bool {
+            let calls = engine.calls
+            return calls.filter { $0 == "events" }.count >= 3 && calls.filter { $0 == "services" }.count >= 2
+        }
+        while !settled(), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
         let calls = engine.calls

@@ -27,7 +27,7 @@ struct ContainerSummary: Encodable {
         s3Bucket = record.s3Bucket
         s3Region = record.s3Region
         userId = record.userId
-        isPreWarmed = record.isPreWarmed
+        isPreWarmed = record.servedPreWarmed
         createdAt = record.createdAt
         readyAt = record.readyAt
         assignedAt = record.assignedAt

@@ -62,7 +62,7 @@ struct SystemRoutes {
         return try JSON.response(QueueResponse(
             target: orchestrator.settings.poolSize, ready: counts.ready, warming: counts.warming, creating: counts.creating,
             assigned: counts.assigned, spawnAllowed: resources.spawnAllowed, reason: resources.reason ?? waitReason,
-            recentClaims: claims.map { .init(id: $0.id, serviceName: $0.serviceName, bucket: $0.s3Bucket, isPreWarmed: $0.isPreWarmed, claimedAt: $0.assignedAt, claimMillis: $0.claimMillis) },
+            recentClaims: claims.map { .init(id: $0.id, serviceName: $0.serviceName, bucket: $0.s3Bucket, isPreWarmed: $0.servedPreWarmed, claimedAt: $0.assignedAt, claimMillis: $0.claimMillis) },
             byStatus: Dictionary(uniqueKeysWithValues: byStatus.map { ($0.key.rawValue, $0.value) }),
             claimsPerMinute: perMinute.map { .init(minute: $0.minute, warm: $0.warm, cold: $0.cold) }
         ))

@@ -22,7 +22,7 @@ enum LifecycleTally: Equatable, Sendable {
             }
         case "assigned" where event.toStatus == .running:
             let duration = event.claimMillis.map { Duration.microseconds(Int64(($0 * 1000).rounded())) }
-            tallies.append(.claimed(event.isPreWarmed == false ? .cold : .warm, duration: duration))
+            tallies.append(.claimed((event.servedWarm ?? event.isPreWarmed) == false ? .cold : .warm, duration: duration))
         case "ready" where event.toStatus == .ready:
             if let created = event.createdAt, let ready = event.readyAt, ready >= created {
                 tallies.append(.warmedUp(.milliseconds(Int64((ready.timeIntervalSince(created) * 1000).rounded()))))

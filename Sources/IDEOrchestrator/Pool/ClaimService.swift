@@ -83,7 +83,7 @@ public struct ClaimService: Sendable {
             case .reuse(let record):
                 let now = Date()
                 guard let refreshed = try await store.update(record.id, in: [.running], event: (kind: "reused", reason: nil), at: now, change: { $0.lastActivityAt = now }) else { continue }
-                return StartResult(record: refreshed, isPreWarmed: refreshed.isPreWarmed, isReused: true)
+                return StartResult(record: refreshed, isPreWarmed: refreshed.servedPreWarmed, isReused: true)
             case .replace(let record):
                 try await stopper.stop(record.id, reason: .replaced, detail: "unhealthy; its user asked again for the bucket", from: [.running]) { $0.healthStatus == "unhealthy" }
             case .resolve(let record):
@@ -105,13 +105,13 @@ public struct ClaimService: Sendable {
             let token = Self.newToken()
             let intent = ClaimIntent(
                 bucket: order.bucket, region: order.region, userId: order.request.userId, activityTokenHash: Self.hash(token),
-                activityTracked: settings.publicAPIURL != nil, epoch: epoch
+                activityTracked: settings.publicAPIURL != nil, servedWarm: !waited, epoch: epoch
             )
             if let claimed = try await store.claim(intent, freshSince: PoolMaintainer.staleCutoff(ttl: settings.warmTTL)) {
                 pool.wakeUp()
                 switch try await assign(claimed, order, token: token) {
                 case .success(let running):
-                    return StartResult(record: running, isPreWarmed: !waited, isReused: false)
+                    return StartResult(record: running, isPreWarmed: running.servedPreWarmed, isReused: false)
                 case .failure(let error):
                     attempts.append(error)
                     guard attempts.count < settings.claimMaxAttempts else {
@@ -180,7 +180,7 @@ public struct ClaimService: Sendable {
             $0.claimMillis = millis
         }
         guard let running else { return .failure(AgentError(.noAnswer, "the container left assigning while its agent was called")) }
-        logger.info("Container assigned", metadata: ["container.id": "\(record.id)", "prewarmed": "\(record.isPreWarmed)", "claim.ms": "\(millis)"])
+        logger.info("Container assigned", metadata: ["container.id": "\(record.id)", "prewarmed": "\(running.servedPreWarmed)", "claim.ms": "\(millis)"])
         return .success(running)
     }
 

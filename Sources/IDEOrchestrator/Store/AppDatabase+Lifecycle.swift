@@ -17,6 +17,8 @@ public struct LifecycleEvent: Sendable, Equatable {
     public var isPreWarmed: Bool?
     /// The container's shutdown reason, once it has one.
     public var shutdownReason: ShutdownReason?
+    /// Whether its claim found it ready, once claimed.
+    public var servedWarm: Bool?
     /// The claim's duration, once assigned.
     public var claimMillis: Double?
     /// When the container was created.
@@ -31,14 +33,14 @@ extension AppDatabase {
         try await writer.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT e.id, e.kind, e.fromStatus, e.toStatus, e.reason,
-                       c.isPreWarmed, c.shutdownReason, c.claimMillis, c.createdAt, c.readyAt
+                       c.isPreWarmed, c.servedWarm, c.shutdownReason, c.claimMillis, c.createdAt, c.readyAt
                 FROM containerEvent e LEFT JOIN container c ON c.id = e.containerId
                 WHERE e.id > ? ORDER BY e.id LIMIT ?
                 """, arguments: [id, limit])
             return rows.map { row in
                 LifecycleEvent(
                     id: row["id"], kind: row["kind"], fromStatus: row["fromStatus"], toStatus: row["toStatus"], reason: row["reason"],
-                    isPreWarmed: row["isPreWarmed"], shutdownReason: row["shutdownReason"], claimMillis: row["claimMillis"],
+                    isPreWarmed: row["isPreWarmed"], shutdownReason: row["shutdownReason"], servedWarm: row["servedWarm"], claimMillis: row["claimMillis"],
                     createdAt: row["createdAt"], readyAt: row["readyAt"]
                 )
             }

@@ -59,6 +59,12 @@ extension AppDatabase {
             }
             try db.execute(sql: "UPDATE container SET statusSince = COALESCE(stoppedAt, assignedAt, readyAt, createdAt)")
         }
+        migrator.registerMigration("v3: how each claim was served") { db in
+            try db.alter(table: "container") { t in
+                t.add(column: "servedWarm", .boolean)
+            }
+            try db.execute(sql: "UPDATE container SET servedWarm = isPreWarmed WHERE assignedAt IS NOT NULL")
+        }
         return migrator
     }
 }

@@ -31,12 +31,12 @@ extension AppDatabase {
         return try await writer.read { db in
             var byMinute: [Int64: (warm: Int, cold: Int)] = [:]
             let rows = try Row.fetchAll(db, sql: """
-                SELECT CAST(strftime('%s', assignedAt) AS INTEGER) / 60 AS minute, isPreWarmed, COUNT(*) AS n
-                FROM container WHERE assignedAt >= ? GROUP BY minute, isPreWarmed
+                SELECT CAST(strftime('%s', assignedAt) AS INTEGER) / 60 AS minute, COALESCE(servedWarm, isPreWarmed) AS warm, COUNT(*) AS n
+                FROM container WHERE assignedAt >= ? GROUP BY minute, warm
                 """, arguments: [since])
             for row in rows {
                 let minute: Int64 = row["minute"]
-                let warm: Bool = row["isPreWarmed"]
+                let warm: Bool = row["warm"]
                 let n: Int = row["n"]
                 if warm { byMinute[minute, default: (0, 0)].warm += n } else { byMinute[minute, default: (0, 0)].cold += n }
             }

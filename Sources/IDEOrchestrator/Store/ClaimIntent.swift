@@ -13,16 +13,19 @@ public struct ClaimIntent: Sendable {
     public var activityTokenHash: String
     /// Whether the agent is given a URL to report activity to.
     public var activityTracked: Bool
+    /// Whether the claim is served without waiting for a launch.
+    public var servedWarm: Bool
     /// The run making the claim.
     public var epoch: Epoch
 
     /// Creates an intent.
-    public init(bucket: String, region: String, userId: String?, activityTokenHash: String, activityTracked: Bool, epoch: Epoch) {
+    public init(bucket: String, region: String, userId: String?, activityTokenHash: String, activityTracked: Bool, servedWarm: Bool = true, epoch: Epoch) {
         self.bucket = bucket
         self.region = region
         self.userId = userId
         self.activityTokenHash = activityTokenHash
         self.activityTracked = activityTracked
+        self.servedWarm = servedWarm
         self.epoch = epoch
     }
 
@@ -34,6 +37,7 @@ public struct ClaimIntent: Sendable {
         record.lastActivityAt = now
         record.activityTokenHash = activityTokenHash
         record.activityTracked = activityTracked
+        record.servedWarm = servedWarm
     }
 
     static func clear(_ record: inout ContainerRecord) {
@@ -44,5 +48,6 @@ public struct ClaimIntent: Sendable {
         record.lastActivityAt = nil
         record.activityTokenHash = nil
         record.activityTracked = false
+        record.servedWarm = nil
     }
 }

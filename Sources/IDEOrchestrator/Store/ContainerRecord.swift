@@ -66,6 +66,9 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     /// Whether the service can learn of this container's activity (the agent reports it, or
     /// was given the push URL); idle shutdown applies only then.
     public var activityTracked: Bool
+    /// Whether its claim found it ready (true) or had to wait for a launch (false); nil until
+    /// claimed. The pool a container came from is `isPreWarmed`.
+    public var servedWarm: Bool?
 
     /// Creates a new record in `creating`.
     public init(id: String, isPreWarmed: Bool, cpuLimit: Double, memoryLimitBytes: Int64, urls: ContainerURLs, now: Date) {
@@ -83,6 +86,11 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
         self.consecutiveHealthFailures = 0
         self.statusSince = now
         self.activityTracked = false
+    }
+
+    /// How its user was served: warm unless the claim waited; before a claim, its origin.
+    public var servedPreWarmed: Bool {
+        servedWarm ?? isPreWarmed
     }
 
     /// The container's public URLs.
