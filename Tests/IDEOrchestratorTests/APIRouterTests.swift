@@ -263,13 +263,13 @@ import Testing
         #expect(harness.engine.createServiceCalls.isEmpty)
     }
 
-    @Test func oversizedBodyIsRejectedAsInvalidRequestBody() async throws {
+    @Test func oversizedBodyIsRejectedAsPayloadTooLarge() async throws {
         let harness = try Harness()
         let padding = String(repeating: "x", count: 70 * 1024)
         try await harness.test { client in
             let response = try await client.execute(uri: "/api/containers/start", method: .post, headers: Self.keyOne,
                                                     body: Self.body(["s3Bucket": "test-bucket", "userId": padding]))
-            try Self.expectError(response, .badRequest, code: "INVALID_REQUEST_BODY")
+            try Self.expectError(response, .contentTooLarge, code: "PAYLOAD_TOO_LARGE")
         }
         #expect(harness.agent.assignments.isEmpty)
     }
@@ -351,7 +351,7 @@ import Testing
             let body = try Self.json(response)
             #expect(body["id"] as? String == ready.id)
             #expect(body["status"] as? String == "ready")
-            #expect((body["events"] as? [[String: Any]])?.map { $0["kind"] as? String } == ["ready", "service_created", "created"])
+            #expect((body["events"] as? [[String: Any]])?.map { $0["kind"] as? String } == ["created", "service_created", "ready"])
         }
     }
 

@@ -5,6 +5,9 @@ import Hummingbird
 /// Routes a container calls about itself, authenticated with the per-container token it
 /// received with its assignment (never the API key).
 struct ActivityRoutes {
+    /// Reports this close to the stored time change nothing: no write per report.
+    static let coalescingWindow: TimeInterval = 5
+
     let orchestrator: Orchestrator
 
     func register(on router: Router<AppRequestContext>) {
@@ -16,6 +19,9 @@ struct ActivityRoutes {
         let record = try await authenticate(request, context: context)
         guard record.status == .running else { throw APIError.notRunning(record.id) }
         let now = Date()
+        if let stored = record.lastActivityAt, record.activityTracked, abs(now.timeIntervalSince(stored)) < Self.coalescingWindow {
+            return try JSON.response(ActivityResponse(id: record.id, lastActivityAt: stored))
+        }
         guard try await orchestrator.store.update(record.id, in: [.running], change: {
             $0.lastActivityAt = now
             $0.activityTracked = true
@@ -33,6 +39,7 @@ struct ActivityRoutes {
     private func authenticate(_ request: Request, context: AppRequestContext) async throws -> ContainerRecord {
         let id = try context.parameters.require("id")
         guard let token = BearerToken.from(request) else { throw APIError.invalidActivityToken }
+        guard ContainerID.isWellFormed(id) else { throw APIError.containerNotFound(id) }
         guard let record = try await orchestrator.store.container(id) else { throw APIError.containerNotFound(id) }
         guard let stored = record.activityTokenHash,
               ConstantTime.equal(Array(stored.utf8), Array(ClaimService.hash(token).utf8))
