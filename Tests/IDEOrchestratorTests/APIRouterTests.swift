@@ -381,7 +381,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("/nope", HTTPRequest.Method.get), ("/api/nope", .get), ("/api/containers/start", .put), ("/live", .post),
+        ("/nope", HTTPRequest.Method.get), ("/api/nope", .get), ("/api/containers/x/y/z", .put), ("/live/more", .post),
     ])
     func unknownRouteIsNotFound(_ path: String, _ method: HTTPRequest.Method) async throws {
         try await Harness().test { client in

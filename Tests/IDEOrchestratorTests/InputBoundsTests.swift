@@ -113,7 +113,8 @@ import Testing
 
     @Test(arguments: ["/api/containers?limit=0", "/api/containers?limit=501", "/api/containers?offset=-1", "/api/containers?offset=1000001",
                       "/api/containers?limit=99999999999999999999", "/api/containers?limit=1e2", "/api/events/recent?limit=0",
-                      "/api/events/recent?limit=501", "/api/events/recent?after=-1", "/api/events/recent?after=x"])
+                      "/api/events/recent?limit=501", "/api/events/recent?after=-1", "/api/events/recent?after=x",
+                      "/api/containers?status=", "/api/containers?limit=", "/api/events/recent?after=", "/api/containers?status=READY"])
     func outOfRangeQueriesAreRefusedWith400WithoutAQuery(path: String) async throws {
         let router = try DirectRouter()
         let before = router.statements.count
@@ -139,6 +140,20 @@ import Testing
             #expect(answer.code == "CONTAINER_NOT_FOUND")
         }
         #expect(router.statements.count == before, "the store was queried")
+    }
+
+    @Test(arguments: [("TRACE", "/api/containers/start", "POST"), ("GET", "/api/containers/start", "POST"), ("PUT", "/api/containers/abcdefghijkl0000", "DELETE, GET"),
+                      ("PATCH", "/live", "GET"), ("POST", "/api/health", "GET"), ("TRACE", "/", "GET"), ("PUT", "/api/nowhere", nil)])
+    func unroutedMethodsAreRefusedWith405AndAllow(method: String, path: String, allow: String?) async throws {
+        let router = try DirectRouter()
+        let answer = try await router.send(HTTPRequest.Method(method)!, path, headers: Self.key)
+        if let allow {
+            #expect(answer.status == .methodNotAllowed, "\(method) \(path): \(answer.body)")
+            #expect(answer.code == "METHOD_NOT_ALLOWED")
+            #expect(answer.headers[.allow] == allow)
+        } else {
+            #expect(answer.status == .notFound, "\(method) \(path): \(answer.body)")
+        }
     }
 
     // MARK: - Public routes
@@ -177,14 +192,18 @@ import Testing
         #expect(buckets.take("client-999", now: now + .seconds(121)) == nil, "the newest clients keep their buckets")
     }
 
-    @Test func healthAnswersFromSampledStateNotAnEngineCallPerRequest() async throws {
+    @Test func healthAndReadyAnswerFromSampledEngineStateNotAnEngineCallPerRequest() async throws {
         let engine = FakeDockerEngine()
         let router = try DirectRouter(engine: engine)
+        let started = ContinuousClock.now
         for _ in 0..<25 {
             #expect(try await router.send(.get, "/api/health").status == .ok)
             #expect(try await router.send(.get, "/ready").status == .ok)
         }
-        #expect(engine.calls.filter { $0 == "version" || $0 == "ping" }.count == 1, "\(engine.calls)")
+        // One sample serves every request for 4 s (twice the sampling interval).
+        let allowed = 1 + Int((ContinuousClock.now - started) / .seconds(4))
+        let calls = engine.calls.filter { $0 == "version" || $0 == "ping" }.count
+        #expect(calls >= 1 && calls <= allowed, "\(calls) engine calls for 50 requests (at most \(allowed))")
     }
 
     @Test func healthWithoutTheKeyRevealsNoNodeAndNoEngineErrorText() async throws {
@@ -247,7 +266,7 @@ import Testing
         #expect(router.lines.all.contains { $0.contains("no such table") && $0.contains("req-store-failure-1") }, "the failure is logged with the request id")
     }
 
-    @Test func internalDetailOfAnAPIErrorIsLoggedNotSent() async throws {
+    @Test func internalErrorTextIsLoggedWithTheRequestIDNotSent() async throws {
         let lines = DirectRouter.Lines()
         let logger = Logger(label: "test") { label in OrchestratorLogHandler(label: label, format: .json, metadataProvider: .requestID) { lines.append($0) } }
         let middleware = ErrorMiddleware<AppRequestContext>(logger: logger, maxBodyBytes: 1024)
@@ -263,5 +282,13 @@ import Testing
         #expect(!body.contains("curl") && !body.contains("docker.sock"), "\(body)")
         #expect(body.contains("A cold start failed; retry (request id req-42)"), "\(body)")
         #expect(lines.all.contains { $0.contains("Failed to connect") && $0.contains("req-42") })
+
+        router.get("/engine") { _, _ -> Response in throw DockerError(.engineUnreachable, message: "curl: (7) Couldn't connect to server at /tmp/docker.sock") }
+        let engineRequest = Request(head: HTTPRequest(method: .get, scheme: "http", authority: "x", path: "/engine", headerFields: [.requestID: "req-43"]), body: .init(buffer: ByteBuffer()))
+        let engineResponse = try await router.buildResponder().respond(to: engineRequest, context: AppRequestContext(source: .init(channel: NIOAsyncTestingChannel(), logger: logger)))
+        let engineBody = try await DirectRouter.text(of: engineResponse)
+        #expect(engineResponse.status == .serviceUnavailable)
+        #expect(engineBody.contains("ENGINE_UNAVAILABLE") && engineBody.contains("req-43") && !engineBody.contains("curl") && !engineBody.contains("docker.sock"), "\(engineBody)")
+        #expect(lines.all.contains { $0.contains("Couldn't connect") && $0.contains("req-43") })
     }
 }

@@ -23,7 +23,7 @@ struct ContainerRoutes {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
         var status: ContainerStatus?
-        if let text = query.get("status"), !text.isEmpty {
+        if let text = query.get("status") {
             guard let parsed = ContainerStatus(rawValue: text) else {
                 throw APIError.invalidQuery("status must be one of \(ContainerStatus.allCases.map(\.rawValue).joined(separator: ", "))")
             }
@@ -71,7 +71,7 @@ struct ContainerRoutes {
     }
 
     static func integer(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let text, !text.isEmpty else { return value }
+        guard let text else { return value }
         guard let number = Int(text), range.contains(number) else {
             throw APIError.invalidQuery("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
         }

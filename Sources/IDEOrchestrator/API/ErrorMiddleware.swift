@@ -22,6 +22,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try Self.render(Self.translate(error, path: path, maxBodyBytes: maxBodyBytes), path: path)
         } catch is NIOTooManyBytesError {
             return try Self.render(.bodyTooLarge(limit: maxBodyBytes), path: path)
+        } catch let error as DockerError where error.code == .engineUnreachable {
+            let id = Self.correlate("Engine unreachable", detail: "\(error)", code: "ENGINE_UNAVAILABLE", path: path, logger: context.logger)
+            return try Self.render(Self.withRequestID(.engineUnavailable("The Docker engine cannot be reached"), id), path: path)
         } catch {
             let id = Self.correlate("Unhandled error", detail: "\(error)", code: APIError.internalError.code, path: path, logger: context.logger)
             return try Self.render(Self.withRequestID(.internalError, id), path: path)

@@ -3,33 +3,29 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// What `/api/health` and `/ready` answer from: the engine's and the store's state, sampled in
-/// the background every `interval`. A request never waits for the engine while the sample is
-/// fresh; when it is not (the loop is not running, as in router tests), one sample is taken for
-/// all the requests that want it at once.
+/// The engine's state as `/api/health` and `/ready` answer it: sampled in the background every
+/// `interval`, so no request calls the engine while the sample is fresh; when it is not (the
+/// loop is not running, as in router tests), one sample is taken for all the requests that want
+/// it at once. (The store is read per request: one indexed count, and the pool figures must not lag.)
 actor HealthState: Service {
     /// One sample.
     struct Sample: Sendable {
         var engineVersion: String?
         /// Why the engine did not answer (internal text: shown only with the API key).
         var engineError: String?
-        var counts: PoolCounts?
         var takenAt: ContinuousClock.Instant
 
         var engineReachable: Bool { engineVersion != nil }
-        var storeOK: Bool { counts != nil }
     }
 
     private let engine: any DockerEngine
-    private let store: AppDatabase
     private let interval: Duration
     private let maxAge: Duration
     private var latest: Sample?
     private var sampling: Task<Sample, Never>?
 
-    init(engine: any DockerEngine, store: AppDatabase, interval: Duration = .seconds(2)) {
+    init(engine: any DockerEngine, interval: Duration = .seconds(2)) {
         self.engine = engine
-        self.store = store
         self.interval = interval
         maxAge = interval * 2
     }
@@ -44,14 +40,13 @@ actor HealthState: Service {
     @discardableResult
     func sample() async -> Sample {
         if let sampling { return await sampling.value }
-        let task = Task { [engine, store] in
+        let task = Task { [engine] in
             var sample = Sample(takenAt: .now)
             do {
                 sample.engineVersion = try await engine.version().version
             } catch {
                 sample.engineError = (error as? DockerError).map { "\($0.code.rawValue): \($0.message)" } ?? "\(error)"
             }
-            sample.counts = try? await store.poolCounts()
             sample.takenAt = .now
             return sample
         }

@@ -18,13 +18,14 @@ struct SystemRoutes {
         group.get("/queue", use: queue)
     }
 
-    /// From the sampled state: no engine or store call per request.
+    /// The engine from the sampled state (no engine call per request), the store asked directly.
     @Sendable func ready(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let sample = await state.current()
-        guard sample.engineReachable else {
+        guard await state.current().engineReachable else {
             return try JSON.response(["status": "not_ready", "reason": "Docker engine unreachable"], status: .serviceUnavailable)
         }
-        guard sample.storeOK else {
+        do {
+            try await orchestrator.store.check()
+        } catch {
             return try JSON.response(["status": "not_ready", "reason": "database unavailable"], status: .serviceUnavailable)
         }
         return try JSON.response(["status": "ready"])
@@ -35,13 +36,13 @@ struct SystemRoutes {
         let sample = await state.current()
         let detailed = keys.fingerprint(of: request) != nil
         let resources = await orchestrator.resources.snapshot()
-        let counts = sample.counts
-        let healthy = sample.engineReachable && sample.storeOK && resources.spawnAllowed
+        let counts = try? await orchestrator.store.poolCounts()
+        let healthy = sample.engineReachable && counts != nil && resources.spawnAllowed
         let engineError = sample.engineReachable ? nil : (detailed ? sample.engineError : "Docker engine unreachable")
         let body = HealthResponse(
             status: healthy ? "ok" : "degraded",
             engine: .init(reachable: sample.engineReachable, version: sample.engineVersion, error: engineError),
-            store: .init(ok: sample.storeOK),
+            store: .init(ok: counts != nil),
             pool: .init(target: orchestrator.settings.poolSize, ready: counts?.ready ?? 0, warming: (counts?.warming ?? 0) + (counts?.creating ?? 0), assigned: counts?.assigned ?? 0),
             resources: .init(resources, nodes: detailed ? resources.nodes : []),
             timestamp: Date()

@@ -12,7 +12,7 @@ public func buildApplication(settings: Settings, metrics: OrchestratorMetrics = 
     let monitor = ResourceMonitor(settings: settings, engine: engine, logger: logger)
     let orchestrator = Orchestrator.make(settings: settings, store: store, engine: engine, resources: monitor, metrics: metrics, logger: logger)
     await orchestrator.collector.startCounting(after: try await store.latestEventID())
-    let healthState = HealthState(engine: engine, store: store)
+    let healthState = HealthState(engine: engine)
     var app = Application(
         router: buildRouter(orchestrator, healthState: healthState),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "ide-orchestrator"),
@@ -69,7 +69,7 @@ func buildRouter(_ orchestrator: Orchestrator, healthState: HealthState? = nil) 
     router.add(middleware: ClientRateLimitMiddleware(perMinute: settings.publicRateLimitPerMinute, keys: settings.apiKeys))
     router.add(middleware: FileMiddleware(orchestrator.settings.publicDirectory, searchForIndexHtml: true, logger: orchestrator.logger))
     router.get("/") { _, _ in Response.redirect(to: "/dashboard/", type: .found) }
-    let state = healthState ?? HealthState(engine: orchestrator.engine, store: orchestrator.store)
+    let state = healthState ?? HealthState(engine: orchestrator.engine)
     let system = SystemRoutes(orchestrator: orchestrator, state: state, keys: APIKeys(settings.apiKeys))
     system.registerPublic(on: router)
     MetricsRoutes(orchestrator: orchestrator).register(on: router)
