@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdTesting
 import Logging
 import NIOEmbedded
 import Testing
@@ -179,6 +180,18 @@ import Testing
         #expect(try await router.send(.get, "/api/containers", headers: Self.key).status == .ok)
     }
 
+    @Test func publicLimitOnARealConnectionIgnoresForwardedHeaders() async throws {
+        let router = try DirectRouter(["PUBLIC_RATE_LIMIT_PER_MINUTE": "2"])
+        try await Application(router: buildRouter(router.orchestrator)).test(.live) { client in
+            #expect(try await client.execute(uri: "/live", method: .get).status == .ok)
+            #expect(try await client.execute(uri: "/live", method: .get).status == .ok)
+            let forged = try await client.execute(uri: "/live", method: .get, headers: [.init("X-Forwarded-For")!: "203.0.113.9"])
+            #expect(forged.status == .tooManyRequests)
+            #expect(forged.headers[.retryAfter] != nil)
+            #expect(try await client.execute(uri: "/live", method: .get, headers: Self.key).status == .ok)
+        }
+    }
+
     @Test func tokenBucketsArePerClientAndTheTableStaysBounded() {
         let buckets = TokenBuckets(perMinute: 2, maxKeys: 100)
         let now = ContinuousClock.now
@@ -245,6 +258,12 @@ import Testing
         let later = try await router.send(.post, "/api/containers/\(record.id)/activity", headers: auth)
         #expect(later.status == .ok)
         #expect(try #require(try await router.store.container(record.id)?.lastActivityAt) > Date().addingTimeInterval(-10))
+    }
+
+    @Test func coalescingNeverSpansMoreThanATenthOfTheIdleTimeout() {
+        #expect(ActivityRoutes.coalescingWindow(idleTimeout: nil) == 5)
+        #expect(ActivityRoutes.coalescingWindow(idleTimeout: .seconds(3600)) == 5)
+        #expect(ActivityRoutes.coalescingWindow(idleTimeout: .seconds(4)) == 0.4)
     }
 
     // MARK: - Internal error text

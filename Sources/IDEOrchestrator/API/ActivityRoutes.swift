@@ -5,8 +5,12 @@ import Hummingbird
 /// Routes a container calls about itself, authenticated with the per-container token it
 /// received with its assignment (never the API key).
 struct ActivityRoutes {
-    /// Reports this close to the stored time change nothing: no write per report.
-    static let coalescingWindow: TimeInterval = 5
+    /// Reports this close to the stored time change nothing: no write per report. A tenth of the
+    /// idle timeout when that is shorter, so coalescing never makes an active container look idle.
+    static func coalescingWindow(idleTimeout: Duration?) -> TimeInterval {
+        let tenth = idleTimeout.map { Double($0.components.seconds) / 10 } ?? 5
+        return min(5, tenth)
+    }
 
     let orchestrator: Orchestrator
 
@@ -19,7 +23,7 @@ struct ActivityRoutes {
         let record = try await authenticate(request, context: context)
         guard record.status == .running else { throw APIError.notRunning(record.id) }
         let now = Date()
-        if let stored = record.lastActivityAt, record.activityTracked, abs(now.timeIntervalSince(stored)) < Self.coalescingWindow {
+        if let stored = record.lastActivityAt, record.activityTracked, abs(now.timeIntervalSince(stored)) < Self.coalescingWindow(idleTimeout: orchestrator.settings.idleTimeout) {
             return try JSON.response(ActivityResponse(id: record.id, lastActivityAt: stored))
         }
         guard try await orchestrator.store.update(record.id, in: [.running], change: {
