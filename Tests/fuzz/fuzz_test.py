@@ -17,6 +17,7 @@ import http.server
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -128,6 +129,7 @@ def main():
         assert result.returncode == 0, f"schemathesis found failures (exit {result.returncode})"
         assert generated >= MIN_CASES, f"only {generated} cases (at least {MIN_CASES} wanted)"
         assert "Unhandled error" not in log, "an unhandled error was logged"
+    shutil.rmtree(report, ignore_errors=True)
     print("fuzz: passed")
 
 
