@@ -30,3 +30,12 @@ if ! python3 -c 'import prometheus_client' 2>/dev/null; then
     python3 -m pip install --quiet --disable-pip-version-check 'prometheus-client==0.26.0' >&2 \
         || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages 'prometheus-client==0.26.0' >&2
 fi
+
+# schemathesis (PyPI) for the API fuzz run (Tests/fuzz/run.sh), in its own venv outside the work tree.
+fuzz_venv="${IDE_FUZZ_VENV:-$HOME/.cache/ide-orchestrator/fuzz-venv}"
+schemathesis_version=4.32.5
+if ! "$fuzz_venv/bin/schemathesis" --version 2>/dev/null | grep -qx "schemathesis, version $schemathesis_version"; then
+    echo "install-deps: installing schemathesis $schemathesis_version into $fuzz_venv" >&2
+    /usr/bin/python3 -m venv "$fuzz_venv" >&2
+    "$fuzz_venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$schemathesis_version" >&2
+fi

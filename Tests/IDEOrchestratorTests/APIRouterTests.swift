@@ -254,13 +254,13 @@ import Testing
         #expect(harness.engine.createServiceCalls.isEmpty)
     }
 
-    @Test func oversizedBodyIsRejectedAsInvalidRequestBody() async throws {
+    @Test func oversizedBodyIsRejectedAsPayloadTooLarge() async throws {
         let harness = try Harness()
         let padding = String(repeating: "x", count: 70 * 1024)
         try await harness.test { client in
             let response = try await client.execute(uri: "/api/containers/start", method: .post, headers: Self.keyOne,
                                                     body: Self.body(["s3Bucket": "test-bucket", "userId": padding]))
-            try Self.expectError(response, .badRequest, code: "INVALID_REQUEST_BODY")
+            try Self.expectError(response, .contentTooLarge, code: "PAYLOAD_TOO_LARGE")
         }
         #expect(harness.agent.assignments.isEmpty)
     }
@@ -342,7 +342,7 @@ import Testing
             let body = try Self.json(response)
             #expect(body["id"] as? String == ready.id)
             #expect(body["status"] as? String == "ready")
-            #expect((body["events"] as? [[String: Any]])?.map { $0["kind"] as? String } == ["ready", "service_created", "created"])
+            #expect((body["events"] as? [[String: Any]])?.map { $0["kind"] as? String } == ["created", "service_created", "ready"])
         }
     }
 
@@ -372,7 +372,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("/nope", HTTPRequest.Method.get), ("/api/nope", .get), ("/api/containers/start", .put), ("/live", .post),
+        ("/nope", HTTPRequest.Method.get), ("/api/nope", .get), ("/api/containers/x/y/z", .put), ("/live/more", .post),
     ])
     func unknownRouteIsNotFound(_ path: String, _ method: HTTPRequest.Method) async throws {
         try await Harness().test { client in

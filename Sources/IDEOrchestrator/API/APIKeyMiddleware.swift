@@ -1,27 +1,19 @@
-import Crypto
 import Foundation
 import Hummingbird
 
-/// Requires `Authorization: Bearer <key>` with one of the configured keys, compared in
-/// constant time (over SHA-256 digests, so lengths leak nothing either).
+/// Requires `Authorization: Bearer <key>` with one of the configured keys.
 struct APIKeyMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
-    private let digests: [[UInt8]]
+    private let keys: APIKeys
 
     init(keys: [String]) {
-        digests = keys.map { Array(SHA256.hash(data: Data($0.utf8))) }
+        self.keys = APIKeys(keys)
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let token = BearerToken.from(request) else { throw APIError.authenticationFailed }
-        let candidate = Array(SHA256.hash(data: Data(token.utf8)))
-        var matched = false
-        for digest in digests where ConstantTime.equal(digest, candidate) {
-            matched = true
-        }
-        guard matched else { throw APIError.authenticationFailed }
+        guard let fingerprint = keys.fingerprint(of: request) else { throw APIError.authenticationFailed }
         var context = context
-        context.keyFingerprint = candidate.prefix(8).map { String(format: "%02x", $0) }.joined()
+        context.keyFingerprint = fingerprint
         return try await next(request, context)
     }
 }

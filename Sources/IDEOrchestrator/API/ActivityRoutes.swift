@@ -5,6 +5,13 @@ import Hummingbird
 /// Routes a container calls about itself, authenticated with the per-container token it
 /// received with its assignment (never the API key).
 struct ActivityRoutes {
+    /// Reports this close to the stored time change nothing: no write per report. A tenth of the
+    /// idle timeout when that is shorter, so coalescing never makes an active container look idle.
+    static func coalescingWindow(idleTimeout: Duration?) -> TimeInterval {
+        let tenth = idleTimeout.map { Double($0.components.seconds) / 10 } ?? 5
+        return min(5, tenth)
+    }
+
     let orchestrator: Orchestrator
 
     func register(on router: Router<AppRequestContext>) {
@@ -16,6 +23,9 @@ struct ActivityRoutes {
         let record = try await authenticate(request, context: context)
         guard record.status == .running else { throw APIError.notRunning(record.id) }
         let now = Date()
+        if let stored = record.lastActivityAt, record.activityTracked, abs(now.timeIntervalSince(stored)) < Self.coalescingWindow(idleTimeout: orchestrator.settings.idleTimeout) {
+            return try JSON.response(ActivityResponse(id: record.id, lastActivityAt: stored))
+        }
         guard try await orchestrator.store.update(record.id, in: [.running], change: {
             $0.lastActivityAt = now
             $0.activityTracked = true
@@ -33,6 +43,7 @@ struct ActivityRoutes {
     private func authenticate(_ request: Request, context: AppRequestContext) async throws -> ContainerRecord {
         let id = try context.parameters.require("id")
         guard let token = BearerToken.from(request) else { throw APIError.invalidActivityToken }
+        guard ContainerID.isWellFormed(id) else { throw APIError.containerNotFound(id) }
         guard let record = try await orchestrator.store.container(id) else { throw APIError.containerNotFound(id) }
         guard let stored = record.activityTokenHash,
               ConstantTime.equal(Array(stored.utf8), Array(ClaimService.hash(token).utf8))

@@ -14,7 +14,7 @@ struct ContainerRoutes {
     }
 
     @Sendable func start(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let body = try await JSON.decodeBody(StartRequest.self, from: request)
+        let body = try await JSON.decodeBody(StartRequest.self, from: request, maxBytes: orchestrator.settings.maxRequestBodyBytes)
         let result = try await orchestrator.claims.start(body)
         if result.isReused { orchestrator.metrics.startReused() }
         return try JSON.response(StartResponse(result), status: result.isReused ? .ok : .created)
@@ -23,14 +23,14 @@ struct ContainerRoutes {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
         var status: ContainerStatus?
-        if let text = query.get("status"), !text.isEmpty {
+        if let text = query.get("status") {
             guard let parsed = ContainerStatus(rawValue: text) else {
                 throw APIError.invalidQuery("status must be one of \(ContainerStatus.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             status = parsed
         }
         let limit = try Self.integer(query.get("limit"), name: "limit", default: 50, range: 1...500)
-        let offset = try Self.integer(query.get("offset"), name: "offset", default: 0, range: 0...Int(Int32.max))
+        let offset = try Self.integer(query.get("offset"), name: "offset", default: 0, range: 0...Self.maxOffset)
         let search = query.get("q").map { $0.trimmingCharacters(in: .whitespaces) }
         if let search, search.count > 128 { throw APIError.invalidQuery("q must be at most 128 characters") }
         let page = try await orchestrator.store.containers(status: status, search: search, limit: limit, offset: offset)
@@ -38,14 +38,15 @@ struct ContainerRoutes {
     }
 
     @Sendable func detail(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
+        let id = try Self.containerID(context)
         guard let record = try await orchestrator.store.container(id) else { throw APIError.containerNotFound(id) }
-        let events = try await orchestrator.store.events(of: id, limit: 50)
+        // The store gives the latest first; the API lists them oldest first.
+        let events = Array(try await orchestrator.store.events(of: id, limit: 50).reversed())
         return try JSON.response(ContainerDetail(record, events: events))
     }
 
     @Sendable func remove(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
+        let id = try Self.containerID(context)
         guard let record = try await orchestrator.stopper.stop(id, reason: .manual, detail: "deleted through the API") else {
             throw APIError.containerNotFound(id)
         }
@@ -54,7 +55,7 @@ struct ContainerRoutes {
 
     /// Deletes the record (and events) of a stopped or failed container; a live one must be stopped first.
     @Sendable func forget(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
+        let id = try Self.containerID(context)
         switch try await orchestrator.store.forget(id) {
         case .forgotten: return try JSON.response(["id": id, "message": "Container record deleted"])
         case .live(let status): throw APIError.containerLive(id, status: status)
@@ -62,13 +63,23 @@ struct ContainerRoutes {
         }
     }
 
+    /// The path's container id; one that cannot be ours is not found without asking the store.
+    static func containerID(_ context: AppRequestContext) throws -> String {
+        let id = try context.parameters.require("id")
+        guard ContainerID.isWellFormed(id) else { throw APIError.containerNotFound(id) }
+        return id
+    }
+
     static func integer(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let text, !text.isEmpty else { return value }
+        guard let text else { return value }
         guard let number = Int(text), range.contains(number) else {
             throw APIError.invalidQuery("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
     }
+
+    /// The largest `offset` accepted.
+    static let maxOffset = 1_000_000
 
     struct ListResponse: Encodable {
         var containers: [ContainerSummary]

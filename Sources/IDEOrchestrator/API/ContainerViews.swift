@@ -76,6 +76,15 @@ struct ContainerDetail: Encodable {
         var lastCheckAt: Date?
         var consecutiveFailures: Int
         var ports: [String: Bool?]
+        enum CodingKeys: CodingKey { case status, lastCheckAt, consecutiveFailures, ports }
+        // Explicit nulls, so every field is always present.
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(status, forKey: .status)
+            try c.encode(lastCheckAt, forKey: .lastCheckAt)
+            try c.encode(consecutiveFailures, forKey: .consecutiveFailures)
+            try c.encode(ports, forKey: .ports)
+        }
     }
 
     struct Event: Encodable {
@@ -84,6 +93,15 @@ struct ContainerDetail: Encodable {
         var fromStatus: ContainerStatus?
         var toStatus: ContainerStatus?
         var reason: String?
+        enum CodingKeys: CodingKey { case at, kind, fromStatus, toStatus, reason }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(at, forKey: .at)
+            try c.encode(kind, forKey: .kind)
+            try c.encode(fromStatus, forKey: .fromStatus)
+            try c.encode(toStatus, forKey: .toStatus)
+            try c.encode(reason, forKey: .reason)
+        }
     }
 
     var summary: ContainerSummary

@@ -62,7 +62,7 @@ struct EventStreamRoutes {
         let query = request.uri.queryParameters
         let limit = try ContainerRoutes.integer(query.get("limit"), name: "limit", default: 50, range: 1...Self.replayLimit)
         let events: [ContainerEvent]
-        if let text = query.get("after"), !text.isEmpty {
+        if let text = query.get("after") {
             guard let after = Int64(text), after >= 0 else { throw APIError.invalidQuery("after must be a non-negative event id") }
             events = try await orchestrator.store.events(after: after, limit: limit)
         } else {

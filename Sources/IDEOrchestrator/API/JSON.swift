@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// JSON in and out of the API: ISO 8601 dates, sorted keys, one encoder configuration.
 enum JSON {
@@ -21,13 +22,19 @@ enum JSON {
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// Decodes a JSON body of at most 64 KiB, answering 400 with a clear message otherwise.
-    static func decodeBody<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+    /// Decodes a JSON body of at most `maxBytes`: 415 for a declared type other than JSON,
+    /// 413 for a larger body, 400 for anything that is not the expected JSON. Unknown fields are ignored.
+    static func decodeBody<T: Decodable>(_ type: T.Type, from request: Request, maxBytes: Int) async throws -> T {
+        if let contentType = request.headers[.contentType], !isJSON(contentType) { throw APIError.unsupportedMediaType }
         let buffer: ByteBuffer
         do {
-            buffer = try await request.body.collect(upTo: 64 * 1024)
+            buffer = try await request.body.collect(upTo: maxBytes)
+        } catch let error as APIError {
+            throw error
+        } catch is NIOTooManyBytesError {
+            throw APIError.bodyTooLarge(limit: maxBytes)
         } catch {
-            throw APIError.invalidBody("The request body must be JSON of at most 64 KiB")
+            throw APIError.invalidBody("The request body could not be read")
         }
         guard buffer.readableBytes > 0 else { throw APIError.invalidBody("The request body must be a JSON object") }
         do {
@@ -38,6 +45,14 @@ enum JSON {
         } catch {
             throw APIError.invalidBody("The request body is not valid JSON")
         }
+    }
+}
+
+extension JSON {
+    /// Whether a `Content-Type` names JSON: `application/json` or a `+json` type, any parameters.
+    static func isJSON(_ contentType: String) -> Bool {
+        let type = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        return type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json"))
     }
 }
 

@@ -4,6 +4,8 @@ import Hummingbird
 /// Health, liveness, readiness, the pool's figures and the OpenAPI document.
 struct SystemRoutes {
     let orchestrator: Orchestrator
+    let state: HealthState
+    let keys: APIKeys
 
     func registerPublic(on router: Router<AppRequestContext>) {
         router.get("/live") { _, _ in try JSON.response(["status": "ok"]) }
@@ -16,10 +18,9 @@ struct SystemRoutes {
         group.get("/queue", use: queue)
     }
 
+    /// The engine from the sampled state (no engine call per request), the store asked directly.
     @Sendable func ready(_ request: Request, context: AppRequestContext) async throws -> Response {
-        do {
-            try await orchestrator.engine.ping()
-        } catch {
+        guard await state.current().engineReachable else {
             return try JSON.response(["status": "not_ready", "reason": "Docker engine unreachable"], status: .serviceUnavailable)
         }
         do {
@@ -30,23 +31,20 @@ struct SystemRoutes {
         return try JSON.response(["status": "ready"])
     }
 
+    /// From the sampled state. Without the API key it names no node and no engine error text.
     @Sendable func health(_ request: Request, context: AppRequestContext) async throws -> Response {
-        var engine = HealthResponse.Engine(reachable: false, version: nil, error: nil)
-        do {
-            engine.version = try await orchestrator.engine.version().version
-            engine.reachable = true
-        } catch {
-            engine.error = (error as? DockerError).map { "\($0.code.rawValue): \($0.message)" } ?? "\(error)"
-        }
-        let counts = try? await orchestrator.store.poolCounts()
+        let sample = await state.current()
+        let detailed = keys.fingerprint(of: request) != nil
         let resources = await orchestrator.resources.snapshot()
-        let healthy = engine.reachable && counts != nil && resources.spawnAllowed
+        let counts = try? await orchestrator.store.poolCounts()
+        let healthy = sample.engineReachable && counts != nil && resources.spawnAllowed
+        let engineError = sample.engineReachable ? nil : (detailed ? sample.engineError : "Docker engine unreachable")
         let body = HealthResponse(
             status: healthy ? "ok" : "degraded",
-            engine: engine,
+            engine: .init(reachable: sample.engineReachable, version: sample.engineVersion, error: engineError),
             store: .init(ok: counts != nil),
             pool: .init(target: orchestrator.settings.poolSize, ready: counts?.ready ?? 0, warming: (counts?.warming ?? 0) + (counts?.creating ?? 0), assigned: counts?.assigned ?? 0),
-            resources: resources,
+            resources: .init(resources, nodes: detailed ? resources.nodes : []),
             timestamp: Date()
         )
         return try JSON.response(body, status: healthy ? .ok : .serviceUnavailable)
@@ -73,62 +71,5 @@ struct SystemRoutes {
             throw APIError.internalError
         }
         return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
-    struct HealthResponse: Encodable {
-        struct Engine: Encodable {
-            var reachable: Bool
-            var version: String?
-            var error: String?
-            func encode(to encoder: any Encoder) throws {
-                var c = encoder.container(keyedBy: CodingKeys.self)
-                try c.encode(reachable, forKey: .reachable)
-                try c.encode(version, forKey: .version)
-                try c.encode(error, forKey: .error)
-            }
-            enum CodingKeys: CodingKey { case reachable, version, error }
-        }
-        struct Store: Encodable { var ok: Bool }
-        struct Pool: Encodable {
-            var target: Int
-            var ready: Int
-            var warming: Int
-            var assigned: Int
-        }
-        var status: String
-        var engine: Engine
-        var store: Store
-        var pool: Pool
-        var resources: ResourceSnapshot
-        var timestamp: Date
-    }
-
-    struct QueueResponse: Encodable {
-        struct Claim: Encodable {
-            var id: String
-            var serviceName: String
-            var bucket: String?
-            var isPreWarmed: Bool
-            var claimedAt: Date?
-            var claimMillis: Double?
-        }
-        var target: Int
-        var ready: Int
-        var warming: Int
-        var creating: Int
-        var assigned: Int
-        var spawnAllowed: Bool
-        var reason: String?
-        var recentClaims: [Claim]
-        /// Records per status, stopped and failed included.
-        var byStatus: [String: Int]
-        /// Claims in each of the last 30 minutes, oldest first.
-        var claimsPerMinute: [Minute]
-
-        struct Minute: Encodable {
-            var minute: Date
-            var warm: Int
-            var cold: Int
-        }
     }
 }

@@ -16,8 +16,9 @@ public func buildApplication(settings: Settings, metrics: OrchestratorMetrics = 
     let monitor = ResourceMonitor(settings: settings, engine: engine, logger: logger)
     let orchestrator = Orchestrator.make(settings: settings, store: store, engine: engine, resources: monitor, tokens: tokens, metrics: metrics, logger: logger)
     await orchestrator.collector.startCounting(after: try await store.latestEventID())
+    let healthState = HealthState(engine: engine)
     var app = Application(
-        router: buildRouter(orchestrator),
+        router: buildRouter(orchestrator, healthState: healthState),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "ide-orchestrator"),
         logger: logger
     )
@@ -27,7 +28,7 @@ public func buildApplication(settings: Settings, metrics: OrchestratorMetrics = 
     let health = HealthMonitor(orchestrator, probe: probe)
     let housekeeper = Housekeeper(store: store, stopper: orchestrator.stopper, settings: settings, logger: logger)
     // Services start in this order and stop in reverse; the HTTP server comes last.
-    app.addServices(monitor, reconciler, orchestrator.pool, health, housekeeper, orchestrator.events, orchestrator.collector)
+    app.addServices(monitor, reconciler, orchestrator.pool, health, housekeeper, orchestrator.events, orchestrator.collector, healthState)
     return app
 }
 
@@ -57,16 +58,23 @@ extension Orchestrator {
     }
 }
 
-/// The API's routes and middleware.
-public func buildRouter(_ orchestrator: Orchestrator) -> Router<AppRequestContext> {
+/// The API's routes and middleware; `/api/health` and `/ready` answer from `healthState`
+/// (its sampling loop runs as a service of the application).
+func buildRouter(_ orchestrator: Orchestrator, healthState: HealthState? = nil) -> Router<AppRequestContext> {
+    let settings = orchestrator.settings
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: HTTPMetricsMiddleware(metrics: orchestrator.metrics))
     router.add(middleware: SecurityHeadersMiddleware())
-    router.add(middleware: ErrorMiddleware(logger: orchestrator.logger))
+    router.add(middleware: ErrorMiddleware(logger: orchestrator.logger, maxBodyBytes: settings.maxRequestBodyBytes))
+    let routes = RouteTable()
+    router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
+    router.add(middleware: BodyLimitMiddleware(maxBytes: settings.maxRequestBodyBytes))
+    router.add(middleware: ClientRateLimitMiddleware(perMinute: settings.publicRateLimitPerMinute, keys: settings.apiKeys))
     router.add(middleware: FileMiddleware(orchestrator.settings.publicDirectory, searchForIndexHtml: true, logger: orchestrator.logger))
     router.get("/") { _, _ in Response.redirect(to: "/dashboard/", type: .found) }
-    let system = SystemRoutes(orchestrator: orchestrator)
+    let state = healthState ?? HealthState(engine: orchestrator.engine)
+    let system = SystemRoutes(orchestrator: orchestrator, state: state, keys: APIKeys(settings.apiKeys))
     system.registerPublic(on: router)
     MetricsRoutes(orchestrator: orchestrator).register(on: router)
     let api = router.group("/api")
@@ -77,5 +85,6 @@ public func buildRouter(_ orchestrator: Orchestrator) -> Router<AppRequestContex
     NodeRoutes(orchestrator: orchestrator).register(on: api)
     EventStreamRoutes(orchestrator: orchestrator).register(on: api.group("/events"))
     ActivityRoutes(orchestrator: orchestrator).register(on: router)
+    routes.load(router.routes.map { ($0.method.rawValue, $0.path.description) })
     return router
 }

@@ -140,7 +140,7 @@ public struct ClaimService: Sendable {
             throw engineDown
         }
         if let failure = failures.last {
-            throw APIError.startFailed("A cold start failed: \(failure)")
+            throw APIError.startFailed("A cold start failed; retry", internalDetail: "\(failure)")
         }
     }
 

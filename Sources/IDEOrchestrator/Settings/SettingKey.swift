@@ -59,6 +59,8 @@ extension SettingKey {
     static let coldStartConcurrency = SettingKey("MAX_CONCURRENT_COLD_STARTS", "4", "Containers launched at once for start requests that found none ready (besides the pool's own launches); further requests wait for the first container to become ready.")
     static let healthCheckConcurrency = SettingKey("HEALTH_CHECK_CONCURRENCY", "64", "Containers probed at once in a health round.")
     static let rateLimit = SettingKey("RATE_LIMIT_PER_MINUTE", "1200", "Requests per API key per minute, with bursts up to the same number, before 429 (0 disables the limit).")
+    static let publicRateLimit = SettingKey("PUBLIC_RATE_LIMIT_PER_MINUTE", "600", "Requests per client address per minute without a valid API key (health, liveness, readiness, container callbacks, static files), with bursts up to the same number, before 429 (0 disables the limit).")
+    static let maxRequestBodyBytes = SettingKey("MAX_REQUEST_BODY_BYTES", "65536", "Largest request body accepted, in bytes; a larger one gets 413 before it is read whole.")
     static let resourceSampleInterval = SettingKey("RESOURCE_SAMPLE_INTERVAL", "5s", "How often node memory and CPU are sampled for the spawn gate and /api/health.")
     static let publicAPIURL = SettingKey("PUBLIC_API_URL", "", "URL at which IDE containers reach this API to report activity, e.g. http://orchestrator:3001; empty leaves the activity URL out of assignments.")
     static let healthCheckInterval = SettingKey("HEALTH_CHECK_INTERVAL", "30s", "How often each warm and running container's agent and code, vnc and web ports are checked; at most 1h (the original orchestrator's milliseconds need the unit: 30000ms).")
@@ -90,7 +92,8 @@ extension SettingKey {
         .port, .host, .apiKey, .apiKeys, .apiKeyFile, .dockerHost, .databasePath, .ideImage, .poolSize,
         .cpuLimit, .memoryLimit, .maxMemoryPercent, .maxCPUPercent, .domain, .swarmNetwork, .traefikNetwork, .httpPort, .logLevel, .logFormat, .metricsPublic,
         .instanceName, .spawnConcurrency, .readyTimeout, .coldStartTimeout, .poolInterval, .spawnBackoffMax,
-        .restartPolicy, .restartMaxAttempts, .agentTimeout, .agentConnectTimeout, .agentAuth, .agentTokenKeyFile, .claimMaxAttempts, .coldStartConcurrency, .rateLimit, .resourceSampleInterval, .publicAPIURL,
+        .restartPolicy, .restartMaxAttempts, .agentTimeout, .agentConnectTimeout, .agentAuth, .agentTokenKeyFile, .claimMaxAttempts, .coldStartConcurrency,
+        .rateLimit, .publicRateLimit, .maxRequestBodyBytes, .resourceSampleInterval, .publicAPIURL,
         .healthCheckInterval, .healthCheckTimeout, .healthCheckRetries, .healthCheckConcurrency, .unhealthyGracePeriod, .idleTimeout, .warmTTL,
         .reconcileInterval, .housekeepingInterval, .retentionDays, .publicDirectory, .eventPollInterval, .eventHeartbeatInterval, .traefikCertResolver,
         .s3Endpoint, .awsRegion, .awsAccessKeyId, .awsSecretAccessKey, .awsSecretAccessKeyFile, .awsSessionToken,

@@ -71,6 +71,10 @@ public struct Settings: Sendable {
     public var healthCheckConcurrency: Int
     /// Requests per key per minute; 0 disables limiting.
     public var rateLimitPerMinute: Int
+    /// Requests per client address per minute without a valid API key; 0 disables the limit.
+    public var publicRateLimitPerMinute: Int
+    /// Largest request body accepted, in bytes.
+    public var maxRequestBodyBytes: Int
     /// How often resources are sampled.
     public var resourceSampleInterval: Duration
     /// Where containers reach this API, if configured.
@@ -163,6 +167,8 @@ public struct Settings: Sendable {
         coldStartConcurrency = try env.integer(.coldStartConcurrency, in: 1...256)
         healthCheckConcurrency = try env.integer(.healthCheckConcurrency, in: 1...1024)
         rateLimitPerMinute = try env.integer(.rateLimit, in: 0...1_000_000)
+        publicRateLimitPerMinute = try env.integer(.publicRateLimit, in: 0...1_000_000)
+        maxRequestBodyBytes = try env.integer(.maxRequestBodyBytes, in: 1024...16 * 1024 * 1024)
         resourceSampleInterval = try env.duration(.resourceSampleInterval, minimum: .milliseconds(100))
         publicAPIURL = env.string(.publicAPIURL).nilIfEmpty.map { $0.trimmingSuffix("/") }
         healthCheckInterval = try env.duration(.healthCheckInterval, minimum: .milliseconds(100), maximum: .seconds(3600))
