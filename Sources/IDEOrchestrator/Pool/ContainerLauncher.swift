@@ -25,8 +25,10 @@ public struct ContainerLauncher: Sendable {
         self.readySignal = readySignal
     }
 
-    /// Stores a new record in `creating`; the service comes with `start`.
+    /// Stores a new record in `creating`; the service comes with `start`. While the engine
+    /// cannot be reached nothing is stored: the engine's error is thrown instead.
     public func newRecord(pooled: Bool) async throws -> ContainerRecord {
+        try await engine.ping()
         let id = ContainerID.generate()
         let record = ContainerRecord(
             id: id, isPreWarmed: pooled, cpuLimit: settings.containerCPULimit,
@@ -68,7 +70,7 @@ public struct ContainerLauncher: Sendable {
         var lastProblem = "no running task yet"
         while ContinuousClock.now < deadline {
             try Task.checkCancellation()
-            switch try await probe(serviceId: serviceId) {
+            switch try await probeThroughOutages(serviceId: serviceId) {
             case .ready(let address, let taskId):
                 guard let ready = try await store.transition(record.id, from: [.warming], to: .ready, kind: "ready", change: {
                     $0.taskAddress = address
@@ -94,6 +96,15 @@ public struct ContainerLauncher: Sendable {
         case ready(address: String, taskId: String)
         case pending(String)
         case failing(String)
+    }
+
+    /// An engine that cannot be reached says nothing about the container: keep waiting.
+    private func probeThroughOutages(serviceId: String) async throws -> Probe {
+        do {
+            return try await probe(serviceId: serviceId)
+        } catch let error as DockerError where [.engineUnreachable, .timedOut].contains(error.code) {
+            return .pending("engine: \(error.message)")
+        }
     }
 
     private func probe(serviceId: String) async throws -> Probe {
