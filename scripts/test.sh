@@ -28,6 +28,8 @@ swift test --skip-build "$@" || status=$?
 if [ "${STACK_TEST:-$([ $# -eq 0 ] && echo 1 || echo 0)}" = 1 ]; then
     # The dashboard in headless Chromium, and the event stream under 100 clients and a restart.
     Tests/browser/run.sh || status=1
+    # Issue 8: a 30 s engine outage, an unopenable store, and a kill -9 storm (quick counts).
+    Tests/faults/run.sh || status=1
     DOCKER_HOST="$IDE_TEST_DOCKER_HOST" scripts/stack-test.sh || status=1
     DOCKER_HOST="$IDE_TEST_DOCKER_HOST" IDE_DEV_IMAGE="$IDE_TEST_IMAGE" scripts/quickstart-test.sh || status=1
 fi
