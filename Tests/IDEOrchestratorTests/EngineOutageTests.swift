@@ -1,0 +1,30 @@
+import Foundation
+import Testing
+@testable import IDEOrchestrator
+
+/// Issue 8, item 4: an engine outage takes no destructive action. The real binary through a
+/// 30 s outage is Tests/faults/faults_test.py; these pin the launcher's part.
+@Suite struct EngineOutageTests {
+    @Test func noRecordIsStoredWhileTheEngineIsUnreachable() async throws {
+        let lab = try LifecycleTests.Lab()
+        lab.swarm.setUnreachable(true)
+        await #expect(throws: DockerError.self) { try await lab.orchestrator.launcher.newRecord(pooled: true) }
+        #expect(try await lab.store.containers(in: Set(ContainerStatus.allCases)).isEmpty)
+    }
+
+    @Test func aWarmingLaunchWaitsThroughAnOutageInsteadOfFailing() async throws {
+        let lab = try LifecycleTests.Lab()
+        let record = try await lab.orchestrator.launcher.newRecord(pooled: true)
+        lab.swarm.holdCreates(true)
+        let launch = Task { try await lab.orchestrator.launcher.start(record) }
+        try await lab.eventually("the service create to be under way") { lab.swarm.creates.now == 1 }
+        lab.swarm.setUnreachable(true)
+        lab.swarm.releaseCreates()
+        try await lab.eventually("probes refused during the outage") { lab.swarm.refusals >= 3 }
+        #expect(try await lab.record(record.id).status == .warming)
+        lab.swarm.setUnreachable(false)
+        let ready = try await launch.value
+        #expect(ready.status == .ready)
+        #expect(lab.swarm.serviceNames.contains(record.serviceName))
+    }
+}
