@@ -1,7 +1,9 @@
 """A switchable relay between the service and the Docker engine's unix socket.
 
 `down()` is what the service sees of a stopped engine: every open connection (the event stream
-too) is cut, and the socket is gone, so new connections are refused. `up()` brings it back. The
+too) is cut, and the socket is gone, so new connections are refused. `up()` brings it back.
+`freeze()` is a hung engine (as dockerd under SIGSTOP): connections are accepted and nothing is
+answered until `thaw()`. The
 engine behind it keeps running, so the IDE containers (and every other test on that engine) are
 not touched.
 
@@ -23,7 +25,8 @@ class EngineRelay:
         self.connections = set()
         self.lock = threading.Lock()
         self.accepted = 0
-        self.refused_period = False
+        self.thawed = threading.Event()
+        self.thawed.set()
 
     @property
     def docker_host(self):
@@ -37,6 +40,12 @@ class EngineRelay:
         listener.listen(128)
         self.listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def freeze(self):
+        self.thawed.clear()
+
+    def thaw(self):
+        self.thawed.set()
 
     def down(self):
         listener, self.listener = self.listener, None
@@ -66,17 +75,21 @@ class EngineRelay:
             if self.listener is not listener:
                 client.close()
                 return
-            try:
-                engine = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                engine.connect(self.upstream_path)
-            except OSError:
-                client.close()
-                continue
-            with self.lock:
-                self.connections.update((client, engine))
-                self.accepted += 1
-            threading.Thread(target=self._pump, args=(client, engine), daemon=True).start()
-            threading.Thread(target=self._pump, args=(engine, client), daemon=True).start()
+            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+
+    def _relay(self, client):
+        self.thawed.wait()
+        try:
+            engine = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            engine.connect(self.upstream_path)
+        except OSError:
+            client.close()
+            return
+        with self.lock:
+            self.connections.update((client, engine))
+            self.accepted += 1
+        threading.Thread(target=self._pump, args=(client, engine), daemon=True).start()
+        threading.Thread(target=self._pump, args=(engine, client), daemon=True).start()
 
     def _pump(self, source, sink):
         try:
@@ -84,6 +97,7 @@ class EngineRelay:
                 data = source.recv(65536)
                 if not data:
                     break
+                self.thawed.wait()
                 sink.sendall(data)
         except OSError:
             pass

@@ -23,6 +23,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
@@ -143,6 +145,38 @@ def check_invariants(svc, storm, when, failures):
     return records, services
 
 
+def check_agents(svc, storm, records, failures):
+    """Every session answered 201 and still running: its agent says it holds that bucket."""
+    db = sqlite3.connect(f"file:{svc.directory / 'containers.db'}?mode=ro", uri=True, timeout=10)
+    try:
+        addresses = dict(db.execute("SELECT id, taskAddress FROM container WHERE status = 'running'").fetchall())
+    finally:
+        db.close()
+    held, wrong, unchecked = 0, [], 0
+    for cid, bucket in storm.created.items():
+        if records.get(cid, (None,))[0] != "running":
+            continue
+        try:
+            with urllib.request.urlopen(f"http://{addresses[cid]}:3000/health", timeout=5) as answer:
+                health = json.loads(answer.read())
+        except urllib.error.HTTPError as error:
+            if error.code == 401:  # an agent that wants its token: what it holds is not asked here
+                unchecked += 1
+                continue
+            health = {"error": error.code}
+        except Exception as error:  # noqa: BLE001 - reported
+            health = {"error": repr(error)}
+        if health.get("assigned") is True and health.get("bucket") == bucket:
+            held += 1
+        else:
+            wrong.append(f"{cid} ({bucket}): {health}")
+    ok = not wrong
+    print(f"{'PASS' if ok else 'FAIL'} agents of running sessions hold their bucket: {held} held"
+          + (f", {unchecked} not asked (token required)" if unchecked else "") + ("" if ok else f": {wrong[:5]}"), flush=True)
+    if not ok:
+        failures.append("agents")
+
+
 def main():
     print(f"storm: seed {SEED}, {REQUESTS} requests, {KILLS} kills, {WORKERS} clients (replay with STORM_SEED={SEED})", flush=True)
     rng = random.Random(SEED)
@@ -189,6 +223,7 @@ def main():
                 print(f"FAIL {error}", flush=True)
                 failures.append("convergence")
             records, _ = check_invariants(svc, storm, "at the end", failures)
+            check_agents(svc, storm, records, failures)
             statuses = {}
             for status, _, reason in records.values():
                 statuses[f"{status}{' ' + reason if reason else ''}"] = statuses.get(f"{status}{' ' + reason if reason else ''}", 0) + 1
