@@ -27,4 +27,21 @@ import Testing
         #expect(ready.status == .ready)
         #expect(lab.swarm.serviceNames.contains(record.serviceName))
     }
+
+    @Test func aStopDuringAnOutageStaysStoppingUntilRecoveryRemovesTheService() async throws {
+        let lab = try LifecycleTests.Lab()
+        try await lab.ready()
+        let running = try await lab.start("outage-bucket").record
+        lab.swarm.setUnreachable(true)
+        let answered = try #require(try await lab.orchestrator.stopper.stop(running.id, reason: .manual, detail: "deleted through the API"))
+        #expect(answered.status == .stopping)
+        #expect(answered.shutdownReason == .manual)
+        #expect(lab.swarm.serviceNames.contains(running.serviceName))
+        await lab.reconciler.sync(now: Date().addingTimeInterval(120))
+        #expect(try await lab.record(running.id).status == .stopping)
+        lab.swarm.setUnreachable(false)
+        await lab.reconciler.sync(now: Date().addingTimeInterval(120))
+        #expect(try await lab.record(running.id).status == .stopped)
+        #expect(!lab.swarm.serviceNames.contains(running.serviceName))
+    }
 }

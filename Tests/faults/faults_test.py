@@ -8,7 +8,8 @@
    start that needs the engine is 503 ENGINE_UNAVAILABLE with Retry-After (a start the warm pool
    can serve without the engine is served); no record fails or stops. Afterwards, without help:
    /ready is 200, the pool is back to its target, every session handed out (before or during
-   the outage) is running with its bucket and its Swarm service, and a new start works.
+   the outage) is running with its bucket and its Swarm service, a session deleted during the
+   outage (answered `stopping`) ends stopped with its service removed, and a new start works.
 """
 import os
 import sqlite3
@@ -113,6 +114,12 @@ def engine_outage():
                   ("GET", "/dashboard/", 200)]
         calls, slowest, answers, n = 0, 0.0, {}, 0
         ends = time.monotonic() + OUTAGE_SECONDS
+        # A user ends a session during the outage: answered at once, its service removed later.
+        deleted = list(sessions)[1]
+        status, body, _, took = timed_call(svc, "DELETE", f"/api/containers/{deleted}")
+        check(status == 200 and took < ROUTE_DEADLINE and body.get("status") == "stopping",
+              f"during the outage DELETE a session: {status} in {took:.2f} s, stopping until its service is removed: {str(body)[:160]}")
+        del sessions[deleted]
         while time.monotonic() < ends:
             for method, path, expected in routes:
                 status, body, _, took = timed_call(svc, method, path)
@@ -135,7 +142,7 @@ def engine_outage():
         check(slowest < ROUTE_DEADLINE, f"{calls} calls during the outage, slowest {slowest:.2f} s (deadline {ROUTE_DEADLINE} s)")
         check(answers.get("503 ENGINE_UNAVAILABLE", 0) > 0 and set(answers) <= {"201", "503 ENGINE_UNAVAILABLE"},
               f"starts during the outage: {answers} (201 only while the warm pool lasts)")
-        destroyed = db_rows(svc, "SELECT containerId, kind, toStatus, reason FROM containerEvent WHERE id > ? AND toStatus IN ('failed', 'stopped', 'stopping')", (last_event,))
+        destroyed = db_rows(svc, "SELECT containerId, kind, toStatus, reason FROM containerEvent WHERE id > ? AND containerId != ? AND toStatus IN ('failed', 'stopped', 'stopping')", (last_event, deleted))
         check(not destroyed, f"no record failed or stopped during the outage: {destroyed[:5]}")
 
         relay.up()
@@ -155,7 +162,18 @@ def engine_outage():
         for cid in warming_at_cut:
             check(db_rows(svc, "SELECT status FROM container WHERE id = ?", (cid,))[0][0] in ("ready", "assigning", "running"),
                   f"launch {cid}, warming when the engine went away, became ready")
-        lost = [cid for cid, status in before.items() if status in ("warming", "ready", "running")
+        def deleted_is_gone():
+            status, body, _ = svc.call("GET", f"/api/containers/{deleted}")
+            summary = body.get("summary", body)
+            return summary.get("status") == "stopped" and summary.get("shutdownReason") == "manual" and f"ide-{deleted}" not in set(subprocess.run(
+                ["docker", "service", "ls", "--format", "{{.Name}}", "--filter", f"label=ide-orchestrator.instance={svc.instance}"],
+                env={**os.environ, "DOCKER_HOST": svc.docker_host}, capture_output=True, text=True, check=True).stdout.split())
+        try:
+            eventually("the session deleted during the outage to be stopped with its service gone", deleted_is_gone, timeout=60)
+            check(True, f"session {deleted}, deleted during the outage: stopped (manual), service removed {time.monotonic() - recovered:.1f} s after the engine came back")
+        except TimeoutError as error:
+            check(False, str(error))
+        lost = [cid for cid, status in before.items() if cid != deleted and status in ("warming", "ready", "running")
                 and db_rows(svc, "SELECT status FROM container WHERE id = ?", (cid,))[0][0] in ("failed", "stopped", "stopping")]
         check(not lost, f"no container live before the outage ended because of it: {lost}")
         status, body, _ = svc.call("POST", "/api/containers/start", body={"s3Bucket": "fault-after"})

@@ -161,14 +161,17 @@ public struct ContainerLauncher: Sendable {
         Task { await removeService(serviceId) }
     }
 
-    /// Removes a Swarm service, treating "already gone" as success.
-    public func removeService(_ serviceId: String) async {
+    /// Removes a Swarm service, treating "already gone" as success; returns whether it is gone.
+    @discardableResult
+    public func removeService(_ serviceId: String) async -> Bool {
         do {
             try await engine.removeService(serviceId)
         } catch let error as DockerError where error.code == .serviceNotFound {
         } catch {
             logger.error("Service removal failed", metadata: ["service.id": "\(serviceId)", "error": "\(error)"])
+            return false
         }
+        return true
     }
 }
 
