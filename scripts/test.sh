@@ -30,6 +30,8 @@ if [ "${STACK_TEST:-$([ $# -eq 0 ] && echo 1 || echo 0)}" = 1 ]; then
     Tests/browser/run.sh || status=1
     # schemathesis against the running binary (FUZZ_MAX_EXAMPLES=500 FUZZ_MIN_CASES=2000 for the full run).
     Tests/fuzz/run.sh || status=1
+    # Issue 8: a 30 s engine outage, an unopenable store, and a kill -9 storm (quick counts).
+    Tests/faults/run.sh || status=1
     DOCKER_HOST="$IDE_TEST_DOCKER_HOST" scripts/stack-test.sh || status=1
     DOCKER_HOST="$IDE_TEST_DOCKER_HOST" IDE_DEV_IMAGE="$IDE_TEST_IMAGE" scripts/quickstart-test.sh || status=1
 fi

@@ -26,8 +26,13 @@ struct Serve: AsyncParsableCommand {
         }
         let metrics = OrchestratorMetrics()
         Observability.bootstrap(settings: settings, metrics: metrics)
-        let app = try await buildApplication(settings: settings, metrics: metrics)
-        try await app.runService()
+        do {
+            let app = try await buildApplication(settings: settings, metrics: metrics)
+            try await app.runService()
+        } catch let error as StoreOpenError {
+            FileHandle.standardError.write(Data("ide-orchestrator: \(error)\n".utf8))
+            throw ExitCode(74)
+        }
     }
 }
 

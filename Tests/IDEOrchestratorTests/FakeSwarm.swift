@@ -16,6 +16,7 @@ final class FakeSwarm: DockerEngine, Sendable {
         var nextAddress = 1
         var nextId = 1
         var unreachable = false
+        var refusals = 0
         var removals = 0
         var holdCreates = false
         var creating = 0
@@ -50,6 +51,8 @@ final class FakeSwarm: DockerEngine, Sendable {
     var creates: (now: Int, most: Int) { state.withLock { ($0.creating, $0.mostCreating) } }
     /// Live services by name.
     var serviceNames: Set<String> { state.withLock { Set($0.services.values.map(\.service.spec.name)) } }
+    /// How many calls failed because the engine was unreachable.
+    var refusals: Int { state.withLock { $0.refusals } }
     /// How many removals succeeded.
     var removals: Int { state.withLock { $0.removals } }
     /// Secret and service creations and removals, in order (`create secret NAME`, `create service NAME`, ...).
@@ -101,7 +104,11 @@ final class FakeSwarm: DockerEngine, Sendable {
     // MARK: - DockerEngine
 
     private func reach() throws {
-        if state.withLock({ $0.unreachable }) { throw DockerError(.engineUnreachable, message: "the fake engine is down") }
+        let down = state.withLock { state in
+            if state.unreachable { state.refusals += 1 }
+            return state.unreachable
+        }
+        if down { throw DockerError(.engineUnreachable, message: "the fake engine is down") }
     }
 
     func ping() async throws { try reach() }

@@ -50,7 +50,10 @@ struct ContainerRoutes {
         guard let record = try await orchestrator.stopper.stop(id, reason: .manual, detail: "deleted through the API") else {
             throw APIError.containerNotFound(id)
         }
-        return try JSON.response(["id": record.id, "status": record.status.rawValue, "message": "Container stopped and its service removed"])
+        let message = record.status == .stopping
+            ? "Container stopping: its service is removed as soon as the engine answers"
+            : "Container stopped and its service removed"
+        return try JSON.response(["id": record.id, "status": record.status.rawValue, "message": message])
     }
 
     /// Deletes the record (and events) of a stopped or failed container; a live one must be stopped first.

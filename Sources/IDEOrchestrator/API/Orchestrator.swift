@@ -24,6 +24,8 @@ public struct Orchestrator: Sendable {
     public let epoch: Epoch
     /// Fans container events out to `/api/events` clients.
     public let events: EventBroadcaster
+    /// Whether the engine answers, sampled in the background.
+    public let engineState: HealthState
     /// The root logger.
     public let logger: Logger
     /// The Prometheus metrics.

@@ -16,9 +16,8 @@ public func buildApplication(settings: Settings, metrics: OrchestratorMetrics = 
     let monitor = ResourceMonitor(settings: settings, engine: engine, logger: logger)
     let orchestrator = Orchestrator.make(settings: settings, store: store, engine: engine, resources: monitor, tokens: tokens, metrics: metrics, logger: logger)
     await orchestrator.collector.startCounting(after: try await store.latestEventID())
-    let healthState = HealthState(engine: engine)
     var app = Application(
-        router: buildRouter(orchestrator, healthState: healthState),
+        router: buildRouter(orchestrator),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "ide-orchestrator"),
         logger: logger
     )
@@ -28,7 +27,7 @@ public func buildApplication(settings: Settings, metrics: OrchestratorMetrics = 
     let health = HealthMonitor(orchestrator, probe: probe)
     let housekeeper = Housekeeper(store: store, stopper: orchestrator.stopper, settings: settings, logger: logger)
     // Services start in this order and stop in reverse; the HTTP server comes last.
-    app.addServices(monitor, reconciler, orchestrator.pool, health, housekeeper, orchestrator.events, orchestrator.collector, healthState)
+    app.addServices(monitor, reconciler, orchestrator.pool, health, housekeeper, orchestrator.events, orchestrator.collector, orchestrator.engineState)
     return app
 }
 
@@ -45,21 +44,22 @@ extension Orchestrator {
         let launcher = ContainerLauncher(store: store, engine: engine, agent: agent, settings: settings, logger: logger, tokens: tokens)
         let pool = PoolMaintainer(store: store, launcher: launcher, resources: resources, settings: settings, epoch: epoch, logger: logger)
         let stopper = ContainerStopper(store: store, launcher: launcher, epoch: epoch) { pool.wakeUp() }
+        let engineState = HealthState(engine: engine)
         let claims = ClaimService(
             store: store, launcher: launcher, stopper: stopper, agent: agent, resources: resources, bucketChecker: bucketChecker,
-            pool: pool, settings: settings, epoch: epoch, logger: logger
+            pool: pool, engineState: engineState, settings: settings, epoch: epoch, logger: logger
         )
         let events = EventBroadcaster(store: store, settings: settings, logger: logger)
         let collector = MetricsCollector(metrics: metrics, store: store, resources: resources, settings: settings, logger: logger)
         return Orchestrator(
             settings: settings, store: store, engine: engine, agent: agent, claims: claims, launcher: launcher, stopper: stopper, pool: pool,
-            resources: resources, epoch: epoch, events: events, logger: logger, metrics: metrics, collector: collector
+            resources: resources, epoch: epoch, events: events, engineState: engineState, logger: logger, metrics: metrics, collector: collector
         )
     }
 }
 
-/// The API's routes and middleware; `/api/health` and `/ready` answer from `healthState`
-/// (its sampling loop runs as a service of the application).
+/// The API's routes and middleware; `/api/health` and `/ready` answer from `healthState`, by
+/// default the orchestrator's `engineState` (its sampling loop runs as a service of the application).
 func buildRouter(_ orchestrator: Orchestrator, healthState: HealthState? = nil) -> Router<AppRequestContext> {
     let settings = orchestrator.settings
     let router = Router(context: AppRequestContext.self)
@@ -73,7 +73,7 @@ func buildRouter(_ orchestrator: Orchestrator, healthState: HealthState? = nil) 
     router.add(middleware: ClientRateLimitMiddleware(perMinute: settings.publicRateLimitPerMinute, keys: settings.apiKeys))
     router.add(middleware: FileMiddleware(orchestrator.settings.publicDirectory, searchForIndexHtml: true, logger: orchestrator.logger))
     router.get("/") { _, _ in Response.redirect(to: "/dashboard/", type: .found) }
-    let state = healthState ?? HealthState(engine: orchestrator.engine)
+    let state = healthState ?? orchestrator.engineState
     let system = SystemRoutes(orchestrator: orchestrator, state: state, keys: APIKeys(settings.apiKeys))
     system.registerPublic(on: router)
     MetricsRoutes(orchestrator: orchestrator).register(on: router)

@@ -16,6 +16,7 @@ public struct ClaimService: Sendable {
     let resolver: AssignmentResolver
     let bucketChecker: (any BucketChecker)?
     let pool: PoolMaintainer
+    let engineState: HealthState
     let settings: Settings
     let epoch: Epoch
     let logger: Logger
@@ -24,7 +25,7 @@ public struct ClaimService: Sendable {
     /// Creates the service.
     public init(
         store: AppDatabase, launcher: ContainerLauncher, stopper: ContainerStopper, agent: any AgentClient, resources: any ResourceGate,
-        bucketChecker: (any BucketChecker)?, pool: PoolMaintainer, settings: Settings, epoch: Epoch, logger: Logger
+        bucketChecker: (any BucketChecker)?, pool: PoolMaintainer, engineState: HealthState, settings: Settings, epoch: Epoch, logger: Logger
     ) {
         self.store = store
         self.launcher = launcher
@@ -34,6 +35,7 @@ public struct ClaimService: Sendable {
         self.resolver = AssignmentResolver(store: store, launcher: launcher, agent: agent, logger: logger)
         self.bucketChecker = bucketChecker
         self.pool = pool
+        self.engineState = engineState
         self.settings = settings
         self.epoch = epoch
         self.logger = logger
@@ -49,6 +51,11 @@ public struct ClaimService: Sendable {
             try await bucketChecker.check(bucket: bucket, region: region, credentials: credentials)
         }
         let order = Order(request: request, bucket: bucket, region: region, credentials: credentials, arrived: arrived)
+        // Without the engine a container handed out may already be gone (a stopped engine ends
+        // every task) and nothing could replace it: starts wait for the engine.
+        guard await engineState.current().engineReachable else {
+            throw .engineUnavailable("The Docker engine cannot be reached")
+        }
         do {
             return try await bucketLocks.withLock(bucket) {
                 if let held = try await settleHolders(of: order) { return held }

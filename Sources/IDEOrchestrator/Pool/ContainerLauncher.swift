@@ -31,8 +31,10 @@ public struct ContainerLauncher: Sendable {
         self.secrets = AgentSecrets(engine: engine, tokens: tokens, instance: settings.instanceName, logger: logger)
     }
 
-    /// Stores a new record in `creating`; the service comes with `start`.
+    /// Stores a new record in `creating`; the service comes with `start`. While the engine
+    /// cannot be reached nothing is stored: the engine's error is thrown instead.
     public func newRecord(pooled: Bool) async throws -> ContainerRecord {
+        try await engine.ping()
         let id = ContainerID.generate()
         let record = ContainerRecord(
             id: id, isPreWarmed: pooled, cpuLimit: settings.containerCPULimit,
@@ -76,7 +78,7 @@ public struct ContainerLauncher: Sendable {
         var lastProblem = "no running task yet"
         while ContinuousClock.now < deadline {
             try Task.checkCancellation()
-            switch try await probe(serviceId: serviceId, containerId: record.id) {
+            switch try await probeThroughOutages(serviceId: serviceId, containerId: record.id) {
             case .ready(let address, let taskId):
                 guard let ready = try await store.transition(record.id, from: [.warming], to: .ready, kind: "ready", change: {
                     $0.taskAddress = address
@@ -102,6 +104,15 @@ public struct ContainerLauncher: Sendable {
         case ready(address: String, taskId: String)
         case pending(String)
         case failing(String)
+    }
+
+    /// An engine that cannot be reached says nothing about the container: keep waiting.
+    private func probeThroughOutages(serviceId: String, containerId: String) async throws -> Probe {
+        do {
+            return try await probe(serviceId: serviceId, containerId: containerId)
+        } catch let error as DockerError where [.engineUnreachable, .timedOut].contains(error.code) {
+            return .pending("engine: \(error.message)")
+        }
     }
 
     private func probe(serviceId: String, containerId: String) async throws -> Probe {
@@ -165,16 +176,19 @@ public struct ContainerLauncher: Sendable {
     }
 
     /// Removes a Swarm service, treating "already gone" as success, then the agent-token
-    /// secret of `containerId` (a secret cannot go while a service uses it).
-    public func removeService(_ serviceId: String, of containerId: String?) async {
+    /// secret of `containerId` (a secret cannot go while a service uses it); returns whether
+    /// the service is gone.
+    @discardableResult
+    public func removeService(_ serviceId: String, of containerId: String?) async -> Bool {
         do {
             try await engine.removeService(serviceId)
         } catch let error as DockerError where error.code == .serviceNotFound {
         } catch {
             logger.error("Service removal failed", metadata: ["service.id": "\(serviceId)", "error": "\(error)"])
-            return
+            return false
         }
         if let containerId { await secrets.remove(for: containerId) }
+        return true
     }
 }
 

@@ -40,11 +40,13 @@ public struct ContainerStopper: Sendable {
         return stopped
     }
 
-    /// Removes the service of a `stopping` container and records it `stopped`.
+    /// Removes the service of a `stopping` container and records it `stopped`. While the
+    /// service cannot be removed (say, the engine is down) the container stays `stopping` and
+    /// recovery finishes it later.
     @discardableResult
     public func finish(_ record: ContainerRecord) async throws -> ContainerRecord? {
-        if let serviceId = record.serviceId {
-            await launcher.removeService(serviceId, of: record.id)
+        if let serviceId = record.serviceId, !(await launcher.removeService(serviceId, of: record.id)) {
+            return try await store.container(record.id)
         }
         let stopped = try await store.transition(record.id, from: [.stopping], to: .stopped, kind: "stopped", reason: record.shutdownReason?.rawValue)
         if let stopped { return stopped }

@@ -97,6 +97,10 @@ public actor PoolMaintainer: Service {
                 }
                 return records
             }
+        } catch let error as DockerError where error.code == .engineUnreachable {
+            lastWaitReason = "Docker engine unreachable"
+            logger.warning("Pool refill waits for the engine", metadata: ["error": "\(error)"])
+            return []
         } catch {
             logger.error("Pool refill failed", metadata: ["error": "\(error)"])
             return []

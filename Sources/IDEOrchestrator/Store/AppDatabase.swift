@@ -7,13 +7,30 @@ import GRDB
 public struct AppDatabase: Sendable {
     let writer: any DatabaseWriter
 
-    /// Opens (creating if needed) the database at `path` in WAL mode and migrates it.
-    public static func open(path: String) throws -> AppDatabase {
+    /// Opens (creating if needed) the database at `path` in WAL mode and migrates it; throws
+    /// `StoreOpenError` saying why when it cannot.
+    public static func open(path: String) throws(StoreOpenError) -> AppDatabase {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreOpenError(path: path, reason: "its directory \(directory.path) cannot be created (\(StoreOpenError.firstFileInTheWay(of: directory.path).map { "\($0) is not a directory" } ?? "\(error)"))")
+        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
-        return try AppDatabase(DatabasePool(path: path, configuration: configuration))
+        do {
+            return try AppDatabase(DatabasePool(path: path, configuration: configuration))
+        } catch let error as DatabaseError {
+            let what = switch error.resultCode {
+            case .SQLITE_NOTADB: "the file is not an SQLite database"
+            case .SQLITE_CANTOPEN: "the file cannot be opened or created (a directory, or no write permission)"
+            case .SQLITE_READONLY, .SQLITE_PERM: "the file is not writable"
+            default: "SQLite cannot use it"
+            }
+            throw StoreOpenError(path: path, reason: "\(what) (SQLite error \(error.resultCode.rawValue): \(error.message ?? "no message"))")
+        } catch {
+            throw StoreOpenError(path: path, reason: "\(error)")
+        }
     }
 
     /// An empty in-memory database, for unit tests.

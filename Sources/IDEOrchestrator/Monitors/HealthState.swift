@@ -3,19 +3,19 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// The engine's state as `/api/health` and `/ready` answer it: sampled in the background every
+/// The engine's state as `/api/health`, `/ready` and start requests see it: sampled in the background every
 /// `interval`, so no request calls the engine while the sample is fresh; when it is not (the
 /// loop is not running, as in router tests), one sample is taken for all the requests that want
 /// it at once. (The store is read per request: one indexed count, and the pool figures must not lag.)
-actor HealthState: Service {
+public actor HealthState: Service {
     /// One sample.
-    struct Sample: Sendable {
+    public struct Sample: Sendable {
         var engineVersion: String?
         /// Why the engine did not answer (internal text: shown only with the API key).
         var engineError: String?
         var takenAt: ContinuousClock.Instant
 
-        var engineReachable: Bool { engineVersion != nil }
+        public var engineReachable: Bool { engineVersion != nil }
     }
 
     private let engine: any DockerEngine
@@ -24,14 +24,14 @@ actor HealthState: Service {
     private var latest: Sample?
     private var sampling: Task<Sample, Never>?
 
-    init(engine: any DockerEngine, interval: Duration = .seconds(2)) {
+    public init(engine: any DockerEngine, interval: Duration = .seconds(2)) {
         self.engine = engine
         self.interval = interval
         maxAge = interval * 2
     }
 
     /// The latest sample when it is fresh, else a new one.
-    func current() async -> Sample {
+    public func current() async -> Sample {
         if let latest, ContinuousClock.now - latest.takenAt < maxAge { return latest }
         return await sample()
     }
@@ -57,7 +57,7 @@ actor HealthState: Service {
         return sample
     }
 
-    func run() async throws {
+    public func run() async throws {
         for try await _ in AsyncTimerSequence(interval: interval, clock: .continuous).cancelOnGracefulShutdown() {
             await sample()
         }
