@@ -127,6 +127,8 @@ def engine_outage():
                 status, body, _, took = timed_call(svc, method, path)
                 calls += 1
                 slowest = max(slowest, took)
+                if expected == 503 and status == 200 and time.monotonic() - cut_at < ENGINE_SAMPLE_AGE:
+                    continue  # the engine's sampled state has not seen the outage yet
                 if status is None or (expected is not None and status != expected) or status >= 500 and expected != 503 and path != "/api/nodes":
                     check(False, f"during the outage {method} {path}: {status} in {took:.2f} s: {str(body)[:200]}")
             n += 1

@@ -115,8 +115,10 @@ def check_invariants(svc, storm, when, failures):
     # listed as absent means the service was lost, not removed by a stop made meanwhile.
     instance = f"label=ide-orchestrator.instance={svc.instance}"
     services = set(swarm(svc.docker_host, "service", "ls", "--filter", instance, "--format", "{{.Name}}"))
-    secrets = swarm(svc.docker_host, "secret", "ls", "--filter", instance, "-q")
-    secret_owners = swarm(svc.docker_host, "secret", "inspect", "--format", '{{index .Spec.Labels "ide-orchestrator.id"}}', *secrets) if secrets else []
+    # One listing (an inspect of each could race a removal): a secret is named after its
+    # container, `ide-<id>-agent-token`.
+    secrets = swarm(svc.docker_host, "secret", "ls", "--filter", instance, "--format", "{{.Name}}")
+    secret_owners = [name[len("ide-"):-len("-agent-token")] if name.startswith("ide-") and name.endswith("-agent-token") else "" for name in secrets]
     db = sqlite3.connect(f"file:{svc.directory / 'containers.db'}?mode=ro", uri=True, timeout=10)
     try:
         records = {row[0]: row[1:] for row in db.execute("SELECT id, status, s3Bucket, shutdownReason FROM container")}
