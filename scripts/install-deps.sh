@@ -3,7 +3,7 @@
 # (Traefik comes from PyPI through scripts/install-traefik.sh, which needs python3-pip.)
 set -euo pipefail
 packages=(libcurl4-openssl-dev libsqlite3-dev pkg-config docker.io containerd runc iptables busybox-static
-          curl chromium chromium-driver python3 python3-venv python3-pip)
+          curl chromium chromium-driver python3 python3-venv python3-pip wrk)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -29,4 +29,13 @@ if ! python3 -c 'import prometheus_client' 2>/dev/null; then
     echo "install-deps: installing prometheus-client" >&2
     python3 -m pip install --quiet --disable-pip-version-check 'prometheus-client==0.26.0' >&2 \
         || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages 'prometheus-client==0.26.0' >&2
+fi
+
+# matplotlib (PyPI) for the benchmark's chart (scripts/benchmark.sh), in a venv outside the work tree.
+bench_venv="${IDE_BENCH_VENV:-$HOME/.cache/ide-orchestrator/bench-venv}"
+matplotlib_version=3.11.2
+if ! "$bench_venv/bin/python" -c "import matplotlib, sys; sys.exit(matplotlib.__version__ != '$matplotlib_version')" 2>/dev/null; then
+    echo "install-deps: installing matplotlib $matplotlib_version into $bench_venv" >&2
+    /usr/bin/python3 -m venv "$bench_venv" >&2
+    "$bench_venv/bin/pip" install -q --disable-pip-version-check "matplotlib==$matplotlib_version" >&2
 fi
