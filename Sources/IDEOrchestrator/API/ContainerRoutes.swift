@@ -15,7 +15,7 @@ struct ContainerRoutes {
 
     @Sendable func start(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await JSON.decodeBody(StartRequest.self, from: request)
-        let result = try await orchestrator.claims.start(body)
+        let result = try await orchestrator.claims.start(body, arrived: context.arrived)
         if result.isReused { orchestrator.metrics.startReused() }
         return try JSON.response(StartResponse(result), status: result.isReused ? .ok : .created)
     }
