@@ -31,7 +31,7 @@ SIZES = {
                  records_claims=80, scale=200, idle_seconds=60, reconcile_interval="10s"),
     "quick": dict(warm_pool=2, warm_claims=2, concurrency=[1, 2], cold=[(1, 1)],
                   burst=(3, 1), wrk_seconds=1, wrk_connections=4, small_records=100, record_steps=[200],
-                  records_claims=1, scale=3, idle_seconds=3, reconcile_interval="2s"),
+                  records_claims=1, scale=3, idle_seconds=5, reconcile_interval="2s"),
 }
 
 
