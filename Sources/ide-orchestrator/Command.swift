@@ -17,6 +17,7 @@ struct Serve: AsyncParsableCommand {
     )
 
     func run() async throws {
+        MemoryTuning.apply()
         let settings: Settings
         do {
             settings = try Settings.load(environment: ProcessInfo.processInfo.environment)

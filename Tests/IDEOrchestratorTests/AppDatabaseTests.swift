@@ -68,6 +68,24 @@ import Testing
 
     // MARK: - Inserts and transitions
 
+    @Test func everyFieldSurvivesTheRoundTripAndEveryColumnIsWritten() async throws {
+        let store = try AppDatabase.inMemory()
+        var record = Self.record(2)
+        record.serviceId = "svc"; record.s3Bucket = "bucket"; record.s3Region = "eu-west-1"; record.userId = "user"
+        record.readyAt = Self.at(1); record.assignedAt = Self.at(2); record.stoppedAt = Self.at(3); record.lastActivityAt = Self.at(4)
+        record.shutdownReason = .manual; record.taskAddress = "10.0.0.9"; record.claimMillis = 1.25; record.healthStatus = "healthy"
+        record.lastHealthCheckAt = Self.at(5); record.consecutiveHealthFailures = 2; record.healthPorts = "{}"; record.unhealthySince = Self.at(6)
+        record.activityTokenHash = "hash"; record.statusSince = Self.at(7); record.ownerEpoch = "run"; record.taskId = "task"
+        record.activityTracked = true; record.servedWarm = false
+        try await store.insert(record, reason: "round trip")
+        #expect(try await store.container(record.id) == record)
+        let written = Set(try record.databaseDictionary.keys)
+        let columns = try await store.writer.read { db in
+            Set(try db.columns(in: ContainerRecord.databaseTableName).map(\.name))
+        }
+        #expect(columns == written, "columns the row conversion leaves out: \(columns.subtracting(written))")
+    }
+
     @Test func insertWritesACreatedEvent() async throws {
         let store = try AppDatabase.inMemory()
         let record = Self.record(1)

@@ -15,7 +15,7 @@ struct ContainerRoutes {
 
     @Sendable func start(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await JSON.decodeBody(StartRequest.self, from: request, maxBytes: orchestrator.settings.maxRequestBodyBytes)
-        let result = try await orchestrator.claims.start(body)
+        let result = try await orchestrator.claims.start(body, arrived: context.arrived)
         if result.isReused { orchestrator.metrics.startReused() }
         return try JSON.response(StartResponse(result), status: result.isReused ? .ok : .created)
     }
@@ -34,7 +34,8 @@ struct ContainerRoutes {
         let search = query.get("q").map { $0.trimmingCharacters(in: .whitespaces) }
         if let search, search.count > 128 { throw APIError.invalidQuery("q must be at most 128 characters") }
         let page = try await orchestrator.store.containers(status: status, search: search, limit: limit, offset: offset)
-        return try JSON.response(ListResponse(containers: page.records.map(ContainerSummary.init), total: page.total, limit: limit, offset: offset))
+        let list = ListResponse(containers: page.records.map(ContainerSummary.init), total: page.total, limit: limit, offset: offset)
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: ContainerListJSON.encode(list))))
     }
 
     @Sendable func detail(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -98,6 +98,12 @@ public final class CurlDockerEngine: DockerEngine {
         return try decode(try await send("GET", "/tasks" + query(filters: filters)))
     }
 
+    public func tasks(serviceIDs: [String]) async throws -> [SwarmTask] {
+        guard !serviceIDs.isEmpty else { return [] }
+        // Several `service` filters match any of them.
+        return try decode(try await send("GET", "/tasks" + query(filters: ["service": serviceIDs])))
+    }
+
     public func container(_ id: String) async throws -> DockerContainer {
         try decode(try await send("GET", "/containers/\(id.pathEscaped)/json", notFound: .containerNotFound))
     }

@@ -30,6 +30,8 @@ public protocol DockerEngine: Sendable {
     func removeSecret(_ idOrName: String) async throws
     /// Tasks, optionally of one service, optionally with one desired state.
     func tasks(serviceID: String?, desiredState: String?) async throws -> [SwarmTask]
+    /// The tasks of these services, whatever their state.
+    func tasks(serviceIDs: [String]) async throws -> [SwarmTask]
     /// A container by id; `containerNotFound` when absent.
     func container(_ id: String) async throws -> DockerContainer
     /// Networks, optionally filtered by exact name.
@@ -42,4 +44,13 @@ public protocol DockerEngine: Sendable {
     func nodes() async throws -> [SwarmNode]
     /// The engine's event stream, filtered by event type (`service`, `container`, ...).
     func events(types: [String]) async throws -> AsyncThrowingStream<DockerEvent, any Error>
+}
+
+extension DockerEngine {
+    /// Every task, kept when it belongs to one of the services; engines that can filter
+    /// by several services at once do better.
+    public func tasks(serviceIDs: [String]) async throws -> [SwarmTask] {
+        let wanted = Set(serviceIDs)
+        return try await tasks(serviceID: nil, desiredState: nil).filter { wanted.contains($0.serviceID) }
+    }
 }

@@ -66,8 +66,8 @@ public actor Reconciler: Service {
             for recovery in RecoveryPlanner.plan(live, epoch: epoch, now: now, deadlines: .init(settings: settings)) {
                 try await perform(recovery)
             }
-            let services = try await observeServices()
             var records = Dictionary(live.map { ($0.id, $0) }) { a, _ in a }
+            let services = try await observeServices(known: records)
             let unknownIds = services.compactMap(\.containerId).filter { records[$0] == nil }
             if !unknownIds.isEmpty {
                 records.merge(try await store.containers(ids: unknownIds)) { a, _ in a }
@@ -99,16 +99,26 @@ public actor Reconciler: Service {
         }
     }
 
-    private func observeServices() async throws -> [ReconcilePlanner.ObservedService] {
+    /// This instance's services and their tasks (only theirs, not every task on the engine).
+    /// A running task the store already knows keeps its recorded address; only new tasks are
+    /// inspected, so a pass over hundreds of settled containers makes two engine calls.
+    private func observeServices(known records: [String: ContainerRecord]) async throws -> [ReconcilePlanner.ObservedService] {
         let services = try await engine.services(labels: [ServiceBlueprint.instanceLabel: settings.instanceName])
         guard !services.isEmpty else { return [] }
-        let tasks = Dictionary(grouping: try await engine.tasks(serviceID: nil, desiredState: nil), by: \.serviceID)
+        let tasks = Dictionary(grouping: try await engine.tasks(serviceIDs: services.map(\.id)), by: \.serviceID)
         var observed: [ReconcilePlanner.ObservedService] = []
         for service in services {
             let serviceTasks = tasks[service.id] ?? []
             let running = serviceTasks.first(where: \.isRunning)
             var address: String?
-            if let running { address = try? await launcher.address(of: running) }
+            if let running {
+                let record = service.spec.labels[ServiceBlueprint.idLabel].flatMap { records[$0] }
+                if let record, record.taskId == running.id, let known = record.taskAddress {
+                    address = known
+                } else {
+                    address = try? await launcher.address(of: running)
+                }
+            }
             observed.append(.init(
                 id: service.id, labels: service.spec.labels, failedTasks: serviceTasks.filter(\.hasFailed).count,
                 hasRunningTask: running != nil, runningAddress: address, runningTaskId: running?.id,
@@ -194,7 +204,7 @@ public actor Reconciler: Service {
                     // Only a stream that delivers resets the backoff; one the engine keeps
                     // closing at once is retried ever more slowly.
                     delay = .milliseconds(250)
-                    if isRelevant(event) { triggerNowAndAfterSettling() }
+                    if await isRelevant(event) { triggerNowAndAfterSettling() }
                 }
             } catch is CancellationError {
                 return
@@ -219,12 +229,21 @@ public actor Reconciler: Service {
         }
     }
 
-    private nonisolated func isRelevant(_ event: DockerEvent) -> Bool {
-        let attributes = event.actor.attributes ?? [:]
-        if event.type == "container" {
-            return attributes[ServiceBlueprint.instanceLabel] == settings.instanceName && ["die", "kill", "oom", "destroy"].contains(event.action)
+    /// Whether an engine event may concern a live container of this instance (see
+    /// `EventRelevance`): one store read for events of ours, none for anyone else's.
+    private func isRelevant(_ event: DockerEvent) async -> Bool {
+        switch EventRelevance.subject(of: event, instance: settings.instanceName) {
+        case .none:
+            return false
+        case .unnamed:
+            return true
+        case .container(let id):
+            do {
+                return EventRelevance.matters(try await store.container(id))
+            } catch {
+                return true
+            }
         }
-        return attributes["name"]?.hasPrefix("ide-") ?? false
     }
 }
 

@@ -38,6 +38,7 @@ public struct InstrumentedDockerEngine: DockerEngine {
     public func tasks(serviceID: String?, desiredState: String?) async throws -> [SwarmTask] {
         try await measure("tasks") { try await base.tasks(serviceID: serviceID, desiredState: desiredState) }
     }
+    public func tasks(serviceIDs: [String]) async throws -> [SwarmTask] { try await measure("tasks") { try await base.tasks(serviceIDs: serviceIDs) } }
     public func container(_ id: String) async throws -> DockerContainer { try await measure("container") { try await base.container(id) } }
     public func networks(named name: String?) async throws -> [DockerNetwork] { try await measure("networks") { try await base.networks(named: name) } }
     public func createNetwork(_ request: NetworkCreateRequest) async throws -> String { try await measure("create_network") { try await base.createNetwork(request) } }

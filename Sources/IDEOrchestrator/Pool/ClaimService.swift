@@ -182,7 +182,9 @@ public struct ClaimService: Sendable {
             }
             return .failure(error)
         }
-        let millis = Double((ContinuousClock.now - order.arrived).milliseconds)
+        // From the request's arrival, to a hundredth of a millisecond (warm claims take a few).
+        let (seconds, attoseconds) = (ContinuousClock.now - order.arrived).components
+        let millis = ((Double(seconds) * 1000 + Double(attoseconds) / 1e15) * 100).rounded() / 100
         let running = try await store.transition(record.id, from: [.assigning], to: .running, kind: "assigned", reason: "bucket \(order.bucket)", when: .matching(ours)) {
             $0.claimMillis = millis
         }

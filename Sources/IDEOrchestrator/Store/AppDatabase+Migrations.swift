@@ -65,6 +65,12 @@ extension AppDatabase {
             }
             try db.execute(sql: "UPDATE container SET servedWarm = isPreWarmed WHERE assignedAt IS NOT NULL")
         }
+        migrator.registerMigration("v4: indexes for claims and recent claims") { db in
+            // A claim takes the oldest ready container: the index hands it over in order.
+            try db.create(index: "container_on_status_readyAt", on: "container", columns: ["status", "readyAt", "createdAt"])
+            // `/api/queue` lists the latest claims without sorting every record kept.
+            try db.create(index: "container_on_assignedAt", on: "container", columns: ["assignedAt"])
+        }
         return migrator
     }
 }

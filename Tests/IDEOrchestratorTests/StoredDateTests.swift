@@ -1,0 +1,31 @@
+import Foundation
+import GRDB
+import Testing
+@testable import IDEOrchestrator
+
+@Suite struct StoredDateTests {
+    /// The hand-made conversion writes GRDB's text exactly and reads back what GRDB reads.
+    @Test func matchesGRDBsDateStorage() throws {
+        var generator = SystemRandomNumberGenerator()
+        let fixed = [0, 1, 0.999, 0.0005, 951_782_400.5, 1_795_000_000.123, 4_102_444_799.999]
+        let random = (0..<2000).map { _ in Double.random(in: 0..<4_102_444_800, using: &generator) }
+        for seconds in fixed + random {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(StoredDate.databaseValue(date) == date.databaseValue, "\(seconds)")
+            guard case .string(let text) = date.databaseValue.storage else { Issue.record("not text"); continue }
+            #expect(StoredDate.parse(text) == Date.fromDatabaseValue(date.databaseValue), "\(text)")
+        }
+    }
+
+    @Test func recordsRoundTripThroughTheStore() async throws {
+        let store = try AppDatabase.inMemory()
+        var record = ContainerRecord(id: "abcdefghijklmnop", isPreWarmed: true, cpuLimit: 0.5, memoryLimitBytes: 1 << 30, urls: RoutePlan(settings: try testSettings()).urls(for: "abcdefghijklmnop"), now: Date(timeIntervalSince1970: 1_795_000_000.25))
+        record.readyAt = Date(timeIntervalSince1970: 1_795_000_001.5)
+        record.s3Bucket = "bucket-one"
+        record.claimMillis = 3.25
+        record.shutdownReason = .replaced
+        record.activityTracked = true
+        try await store.insert(record, reason: "test")
+        #expect(try await store.container(record.id) == record)
+    }
+}
