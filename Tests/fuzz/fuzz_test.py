@@ -8,7 +8,7 @@ the endless event stream, and fails on any 5xx, any non-conforming answer, or fe
 FUZZ_MIN_CASES. Also sends the bodies schemathesis cannot (over the limit, chunked) to the real
 server. Prints the figures: cases, statuses, failures.
 
-FUZZ_MAX_EXAMPLES (per operation and phase) sets the size: the default (60, about 1,100 cases)
+FUZZ_MAX_EXAMPLES (per operation and phase) sets the size: the default (100, 1,100 to 1,500 cases)
 keeps the run well under two minutes; FUZZ_MAX_EXAMPLES=500 FUZZ_MIN_CASES=2000 is the full run.
 """
 import collections
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
 from service import Service, eventually  # noqa: E402
 
 KNOWN_BUCKETS = {"test-bucket", "student-1234-workspace"}
-MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "60"))
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "100"))
 MIN_CASES = int(os.environ.get("FUZZ_MIN_CASES", "1000"))
 SEED = os.environ.get("FUZZ_SEED", "8")
 VENV = Path(os.environ.get("IDE_FUZZ_VENV", Path.home() / ".cache/ide-orchestrator/fuzz-venv"))
