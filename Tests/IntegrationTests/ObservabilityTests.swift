@@ -67,12 +67,15 @@ struct ObservabilityTests {
             #expect(metrics.value("ide_orchestrator_containers_stopped_total", ["reason": "manual"]) == 1)
             #expect(metrics.value("ide_orchestrator_containers_stopped_total", ["reason": "service_removed"]) == 0)
             #expect(metrics.value("ide_orchestrator_containers_stopped_total", ["reason": "expired"]) == 0)
-            // Two at start, two after the refusals, one after the warm claim, one after the removal.
-            #expect(metrics.value("ide_orchestrator_containers_created_total", ["origin": "pool"]) == 6)
+            // Two at start, two after the refusals, one after the warm claim, one after the removal;
+            // one more when the pool's refill and the cold start race for the waiting request (the
+            // loser joins the pool, and the pool may already have launched for its deficit).
+            let pooled = try #require(metrics.value("ide_orchestrator_containers_created_total", ["origin": "pool"]))
+            #expect((6...7).contains(pooled))
             #expect(metrics.value("ide_orchestrator_containers_created_total", ["origin": "cold"]) == 1)
             #expect(metrics.value("ide_orchestrator_containers_created_total", ["origin": "adopted"]) == 0)
             // Every launch ends ready first, the cold start's too (docs/lifecycle.md).
-            #expect(metrics.value("ide_orchestrator_container_warmup_duration_seconds_count") == 7)
+            #expect(metrics.value("ide_orchestrator_container_warmup_duration_seconds_count") == pooled + 1)
 
             #expect(metrics.type("ide_orchestrator_claim_duration_seconds") == "histogram")
             #expect(metrics.value("ide_orchestrator_claim_duration_seconds_count") == 1)
@@ -86,7 +89,7 @@ struct ObservabilityTests {
 
             #expect(metrics.value("ide_orchestrator_agent_request_errors_total", ["operation": "assign"]) == 2)
             #expect(metrics.value("ide_orchestrator_agent_request_duration_seconds_count", ["operation": "assign"]) == 4)
-            #expect(metrics.value("ide_orchestrator_engine_request_duration_seconds_count", ["operation": "create_service"]) == 7)
+            #expect(metrics.value("ide_orchestrator_engine_request_duration_seconds_count", ["operation": "create_service"]) == pooled + 1)
             // Two discards and one DELETE; the reconciler may also remove a discarded container's
             // service if it sees it before the discard does.
             #expect((metrics.value("ide_orchestrator_engine_request_duration_seconds_count", ["operation": "remove_service"]) ?? 0) >= 3)

@@ -48,18 +48,7 @@ struct NodeRoutes {
 
 /// The answer of `/api/nodes`.
 struct NodesResponse: Encodable {
-    struct Engine: Encodable {
-        var reachable: Bool
-        var version: String?
-        var error: String?
-        enum CodingKeys: CodingKey { case reachable, version, error }
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(reachable, forKey: .reachable)
-            try c.encode(version, forKey: .version)
-            try c.encode(error, forKey: .error)
-        }
-    }
+    typealias Engine = EngineView
 
     struct Host: Encodable {
         var memoryPercent: Double?

@@ -3,20 +3,23 @@ import Foundation
 // The bodies of /api/health and /api/queue. Optional fields are written as explicit nulls,
 // so every field the document marks required is always present.
 
+/// The engine as `/api/health` and `/api/nodes` show it.
+struct EngineView: Encodable {
+    var reachable: Bool
+    var version: String?
+    var error: String?
+    enum CodingKeys: CodingKey { case reachable, version, error }
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(reachable, forKey: .reachable)
+        try c.encode(version, forKey: .version)
+        try c.encode(error, forKey: .error)
+    }
+}
+
 /// The answer of `/api/health`.
 struct HealthResponse: Encodable {
-    struct Engine: Encodable {
-        var reachable: Bool
-        var version: String?
-        var error: String?
-        enum CodingKeys: CodingKey { case reachable, version, error }
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(reachable, forKey: .reachable)
-            try c.encode(version, forKey: .version)
-            try c.encode(error, forKey: .error)
-        }
-    }
+    typealias Engine = EngineView
     struct Store: Encodable { var ok: Bool }
     struct Pool: Encodable {
         var target: Int

@@ -16,32 +16,9 @@ enum StoredDate {
         let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let (seconds, milli) = millis.quotientAndRemainder(dividingBy: 1000)
         let whole = milli < 0 ? seconds - 1 : seconds
-        var time = time_t(whole)
-        var parts = tm()
-        gmtime_r(&time, &parts)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(23)
-        func append(_ value: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            while divisor > 0 {
-                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-                divisor /= 10
-            }
-        }
-        append(Int(parts.tm_year) + 1900, 4)
-        bytes.append(UInt8(ascii: "-"))
-        append(Int(parts.tm_mon) + 1, 2)
-        bytes.append(UInt8(ascii: "-"))
-        append(Int(parts.tm_mday), 2)
-        bytes.append(UInt8(ascii: " "))
-        append(Int(parts.tm_hour), 2)
-        bytes.append(UInt8(ascii: ":"))
-        append(Int(parts.tm_min), 2)
-        bytes.append(UInt8(ascii: ":"))
-        append(Int(parts.tm_sec), 2)
-        bytes.append(UInt8(ascii: "."))
-        append(Int(milli < 0 ? milli + 1000 : milli), 3)
+        UTCDateText.append(seconds: whole, millisecond: Int(milli < 0 ? milli + 1000 : milli), separator: " ", to: &bytes)
         return String(decoding: bytes, as: UTF8.self).databaseValue
     }
 
