@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service as DriverService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -126,7 +126,15 @@ def scenario(driver, service, shots):
     steps.wait("the claimed row running", lambda: driver.find_elements(By.CSS_SELECTOR, f"{row}[data-status=running]"))
     assert bucket in steps.text(row)
     steps.shot("containers")
-    driver.find_element(By.CSS_SELECTOR, f"{row} button[data-action=stop]").click()
+    # Live updates re-render the table: a row found a moment ago may be replaced; click the
+    # current one.
+    def click_stop():
+        try:
+            driver.find_element(By.CSS_SELECTOR, f"{row} button[data-action=stop]").click()
+            return True
+        except StaleElementReferenceException:
+            return False
+    steps.wait("the stop button", click_stop)
     steps.wait("the confirmation", lambda: driver.find_element(By.ID, "confirm").is_displayed())
     steps.shot("containers-confirm-stop")
     driver.find_element(By.ID, "confirm-ok").click()
