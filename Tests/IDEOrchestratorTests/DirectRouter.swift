@@ -102,16 +102,8 @@ struct DirectRouter {
 
     /// A running container with its container token.
     func insertRunningContainer(bucket: String) async throws -> (record: ContainerRecord, token: String) {
-        let id = ContainerID.generate()
         let token = "token-\(UUID().uuidString)"
-        let record = ContainerRecord(id: id, isPreWarmed: true, cpuLimit: 1, memoryLimitBytes: 1 << 30,
-                                     urls: RoutePlan(settings: orchestrator.settings).urls(for: id), now: Date())
-        try await store.insert(record, reason: "test")
-        _ = try await store.transition(id, from: [.creating], to: .warming, kind: "service_created") { $0.serviceId = "svc-\(id)" }
-        _ = try await store.transition(id, from: [.warming], to: .ready, kind: "ready") {
-            $0.taskAddress = "10.9.8.\(Int.random(in: 2...250))"
-            $0.readyAt = Date()
-        }
+        let id = try await orchestrator.insertReadyPoolContainer(address: "10.9.8.\(Int.random(in: 2...250))").id
         _ = try await store.transition(id, from: [.ready], to: .assigning, kind: "claimed") { $0.s3Bucket = bucket }
         let running = try await store.transition(id, from: [.assigning], to: .running, kind: "assigned") {
             $0.activityTokenHash = ClaimService.hash(token)
@@ -123,15 +115,7 @@ struct DirectRouter {
 
     /// A ready pool container (what a start claims).
     func insertReadyContainer() async throws {
-        let id = ContainerID.generate()
-        let record = ContainerRecord(id: id, isPreWarmed: true, cpuLimit: 1, memoryLimitBytes: 1 << 30,
-                                     urls: RoutePlan(settings: orchestrator.settings).urls(for: id), now: Date())
-        try await store.insert(record, reason: "test")
-        _ = try await store.transition(id, from: [.creating], to: .warming, kind: "service_created") { $0.serviceId = "svc-\(id)" }
-        _ = try await store.transition(id, from: [.warming], to: .ready, kind: "ready") {
-            $0.taskAddress = "10.9.7.\(Int.random(in: 2...250))"
-            $0.readyAt = Date()
-        }
+        try await orchestrator.insertReadyPoolContainer(address: "10.9.7.\(Int.random(in: 2...250))")
     }
 
     private final class Collector: ResponseBodyWriter, @unchecked Sendable {
