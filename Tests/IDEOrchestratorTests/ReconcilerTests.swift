@@ -14,7 +14,7 @@ import Testing
         defer { running.cancel() }
 
         // The fake's stream ends at once: each loss must lead to a new subscription and a pass.
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         func settled() -> Bool {
             let calls = engine.calls
             return calls.filter { $0 == "events" }.count >= 3 && calls.filter { $0 == "services" }.count >= 2
