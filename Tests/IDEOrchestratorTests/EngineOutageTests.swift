@@ -42,6 +42,29 @@ import Testing
         #expect(lab.swarm.serviceNames.contains(record.serviceName))
     }
 
+    @Test func aLaunchThatMeetsAnOutageBeforeItsServiceExistsWaitsInsteadOfFailing() async throws {
+        let lab = try LifecycleTests.Lab()
+        let record = try await lab.orchestrator.launcher.newRecord(pooled: true)
+        lab.swarm.setUnreachable(true)
+        let launch = Task { try await lab.orchestrator.launcher.start(record) }
+        try await lab.eventually("the launch to try the engine again") { lab.swarm.refusals >= 2 }
+        #expect(try await lab.record(record.id).status == .creating)
+        lab.swarm.setUnreachable(false)
+        let ready = try await launch.value
+        #expect(ready.status == .ready)
+        #expect(lab.swarm.serviceNames == [record.serviceName])
+    }
+
+    @Test func aServiceWhoseCreateAnswerWasLostIsFoundAgainNotMadeTwice() async throws {
+        let lab = try LifecycleTests.Lab()
+        let record = try await lab.orchestrator.launcher.newRecord(pooled: true)
+        lab.swarm.loseCreateAnswers(1)
+        let ready = try await lab.orchestrator.launcher.start(record)
+        #expect(ready.status == .ready)
+        #expect(lab.swarm.serviceNames == [record.serviceName])
+        #expect(ready.serviceId == (try await lab.swarm.service(record.serviceName)).id)
+    }
+
     @Test func aStopDuringAnOutageStaysStoppingUntilRecoveryRemovesTheService() async throws {
         let lab = try LifecycleTests.Lab()
         try await lab.ready()

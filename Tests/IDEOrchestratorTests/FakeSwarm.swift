@@ -19,6 +19,7 @@ final class FakeSwarm: DockerEngine, Sendable {
         var refusals = 0
         var removals = 0
         var holdCreates = false
+        var loseCreateAnswers = 0
         var creating = 0
         var mostCreating = 0
         var held: [CheckedContinuation<Void, Never>] = []
@@ -47,6 +48,8 @@ final class FakeSwarm: DockerEngine, Sendable {
         }
         for waiter in waiters { waiter.resume() }
     }
+    /// Makes the next `count` service creations succeed on the engine but time out for the caller.
+    func loseCreateAnswers(_ count: Int) { state.withLock { $0.loseCreateAnswers = count } }
     /// `createService` calls under way now, and the most there ever were at once.
     var creates: (now: Int, most: Int) { state.withLock { ($0.creating, $0.mostCreating) } }
     /// Live services by name.
@@ -151,7 +154,15 @@ final class FakeSwarm: DockerEngine, Sendable {
             for secret in spec.taskTemplate.containerSpec.secrets ?? [] where state.secrets[secret.secretID] == nil {
                 throw DockerError(.badRequest, status: 400, message: "secret not found: \(secret.secretName)")
             }
-            return Self.create(&state, spec, network: network)
+            guard !state.services.values.contains(where: { $0.service.spec.name == spec.name }) else {
+                throw DockerError(.conflict, status: 409, message: "rpc error: code = AlreadyExists desc = name conflicts with an existing object")
+            }
+            let id = Self.create(&state, spec, network: network)
+            if state.loseCreateAnswers > 0 {
+                state.loseCreateAnswers -= 1
+                throw DockerError(.timedOut, message: "the fake engine made the service and its answer was lost")
+            }
+            return id
         }
     }
     func service(_ idOrName: String) async throws -> DockerService {

@@ -46,6 +46,9 @@ public struct DockerError: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
+    /// The engine could not be reached or did not answer: says nothing about what was asked.
+    public var isOutage: Bool { code == .engineUnreachable || code == .timedOut }
+
     public var description: String {
         "Docker \(code.rawValue)\(status.map { " (HTTP \($0))" } ?? ""): \(message)"
     }

@@ -47,12 +47,11 @@ public struct ContainerLauncher: Sendable {
     /// Creates the record's Swarm service and waits until its agent answers; the container
     /// ends `ready` (a cold start too: whoever waits for a container takes the first ready one).
     /// On failure the service is removed and the record `failed`.
+    /// An engine outage while the service is made is waited out until the launch timeout.
     public func start(_ record: ContainerRecord) async throws -> ContainerRecord {
+        let deadline = ContinuousClock.now + launchTimeout(pooled: record.isPreWarmed)
         do {
-            _ = try await engine.image(settings.ideImage)
-            // The secret before the service: a service whose secret is missing cannot start.
-            let secret = try await secrets.ensure(for: record.id)
-            let serviceId = try await engine.createService(blueprint.spec(for: record.id, pooled: record.isPreWarmed, agentSecret: secret))
+            let serviceId = try await throughOutages(until: deadline) { try await createService(for: record) }
             guard let warming = try await store.transition(record.id, from: [.creating], to: .warming, kind: "service_created", change: { $0.serviceId = serviceId }) else {
                 removeServiceInBackground(serviceId, of: record.id)
                 throw LaunchError(message: "container \(record.id) left creating while its service was made")
@@ -63,6 +62,39 @@ public struct ContainerLauncher: Sendable {
             throw error
         }
     }
+
+    /// Makes the record's secret and service, or finds the ones an earlier attempt made
+    /// (an attempt whose answer an outage swallowed): both are named after the record.
+    private func createService(for record: ContainerRecord) async throws -> String {
+        _ = try await engine.image(settings.ideImage)
+        // The secret before the service: a service whose secret is missing cannot start.
+        let secret = try await secrets.ensure(for: record.id)
+        let spec = blueprint.spec(for: record.id, pooled: record.isPreWarmed, agentSecret: secret)
+        do {
+            return try await engine.createService(spec)
+        } catch let error as DockerError where error.code == .conflict {
+            let existing = try await engine.service(spec.name)
+            guard existing.spec.labels[ServiceBlueprint.idLabel] == record.id,
+                  existing.spec.labels[ServiceBlueprint.instanceLabel] == settings.instanceName else {
+                throw LaunchError(message: "a service named \(spec.name) exists and is not this instance's")
+            }
+            return existing.id
+        }
+    }
+
+    /// Runs `step` again while the engine cannot be reached, until `deadline`.
+    private func throughOutages<T: Sendable>(until deadline: ContinuousClock.Instant, _ step: () async throws -> T) async throws -> T {
+        while true {
+            do {
+                return try await step()
+            } catch let error as DockerError where error.isOutage && ContinuousClock.now + outageRetry < deadline {
+                logger.debug("Launch waits for the engine", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: outageRetry)
+            }
+        }
+    }
+
+    private var outageRetry: Duration { .milliseconds(500) }
 
     /// How long a launch of this record may take: `COLD_START_TIMEOUT` for cold starts,
     /// `CONTAINER_READY_TIMEOUT` for the pool's.
@@ -110,7 +142,7 @@ public struct ContainerLauncher: Sendable {
     private func probeThroughOutages(serviceId: String, containerId: String) async throws -> Probe {
         do {
             return try await probe(serviceId: serviceId, containerId: containerId)
-        } catch let error as DockerError where [.engineUnreachable, .timedOut].contains(error.code) {
+        } catch let error as DockerError where error.isOutage {
             return .pending("engine: \(error.message)")
         }
     }
