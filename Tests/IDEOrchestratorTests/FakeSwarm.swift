@@ -20,6 +20,7 @@ final class FakeSwarm: DockerEngine, Sendable {
         var removals = 0
         var holdCreates = false
         var loseCreateAnswers = 0
+        var taskListings = 0
         var creating = 0
         var mostCreating = 0
         var held: [CheckedContinuation<Void, Never>] = []
@@ -50,6 +51,8 @@ final class FakeSwarm: DockerEngine, Sendable {
     }
     /// Makes the next `count` service creations succeed on the engine but time out for the caller.
     func loseCreateAnswers(_ count: Int) { state.withLock { $0.loseCreateAnswers = count } }
+    /// How many task listings were answered.
+    var taskListings: Int { state.withLock { $0.taskListings } }
     /// `createService` calls under way now, and the most there ever were at once.
     var creates: (now: Int, most: Int) { state.withLock { ($0.creating, $0.mostCreating) } }
     /// Live services by name.
@@ -230,7 +233,8 @@ final class FakeSwarm: DockerEngine, Sendable {
     func tasks(serviceID: String?, desiredState: String?) async throws -> [SwarmTask] {
         try reach()
         return state.withLock { state in
-            state.services.values.flatMap(\.tasks).filter { task in
+            state.taskListings += 1
+            return state.services.values.flatMap(\.tasks).filter { task in
                 (serviceID == nil || task.serviceID == serviceID || state.services[task.serviceID]?.service.spec.name == serviceID)
                     && (desiredState == nil || task.desiredState == desiredState)
             }

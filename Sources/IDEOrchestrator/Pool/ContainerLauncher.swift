@@ -14,6 +14,8 @@ public struct ContainerLauncher: Sendable {
     public let secrets: AgentSecrets
     /// Rung whenever a container becomes ready.
     public let readySignal: ReadySignal
+    /// Lists the tasks of every launch under way in one engine call per tick.
+    let taskWatch: TaskWatch
 
     /// Creates a launcher.
     public init(
@@ -28,6 +30,7 @@ public struct ContainerLauncher: Sendable {
         self.settings = settings
         self.logger = logger
         self.readySignal = readySignal
+        self.taskWatch = TaskWatch(engine: engine)
         self.secrets = AgentSecrets(engine: engine, tokens: tokens, instance: settings.instanceName, logger: logger)
     }
 
@@ -102,7 +105,7 @@ public struct ContainerLauncher: Sendable {
         pooled ? settings.readyTimeout : settings.coldStartTimeout
     }
 
-    /// Polls the service's task until its agent answers, within the record's launch timeout.
+    /// Watches the service's task (each `TaskWatch` tick) until its agent answers, within the record's launch timeout.
     public func waitUntilReady(_ record: ContainerRecord) async throws -> ContainerRecord {
         guard let serviceId = record.serviceId else { throw LaunchError(message: "container \(record.id) has no service") }
         let timeout = launchTimeout(pooled: record.isPreWarmed)
@@ -125,7 +128,6 @@ public struct ContainerLauncher: Sendable {
             case .pending(let problem):
                 lastProblem = problem
             }
-            try await Task.sleep(for: .milliseconds(150))
         }
         let reason = "not ready within \(timeout): \(lastProblem)"
         await fail(record.id, expected: [.warming], serviceId: serviceId, reason: reason)
@@ -148,7 +150,7 @@ public struct ContainerLauncher: Sendable {
     }
 
     private func probe(serviceId: String, containerId: String) async throws -> Probe {
-        let tasks = try await engine.tasks(serviceID: serviceId, desiredState: nil)
+        let tasks = try await taskWatch.nextTasks(of: serviceId)
         let failures = tasks.filter(\.hasFailed)
         if failures.count > settings.restartMaxAttempts, !tasks.contains(where: \.isRunning) {
             return .failing("tasks keep failing: \(failures.last?.status.err ?? failures.last?.status.message ?? "unknown")")
