@@ -19,6 +19,6 @@ struct APIKeys: Sendable {
         for digest in digests where ConstantTime.equal(digest, candidate) {
             matched = true
         }
-        return matched ? candidate.prefix(8).map { String(format: "%02x", $0) }.joined() : nil
+        return matched ? Hex.encode(candidate.prefix(8)) : nil
     }
 }

@@ -115,7 +115,7 @@ public struct ClaimService: Sendable {
                 activityTracked: settings.publicAPIURL != nil, servedWarm: !waited, epoch: epoch
             )
             if let claimed = try await store.claim(intent, freshSince: PoolMaintainer.staleCutoff(ttl: settings.warmTTL)) {
-                pool.wakeUp()
+                pool.claimed()
                 switch try await assign(claimed, order, token: token) {
                 case .success(let running):
                     return StartResult(record: running, isPreWarmed: running.servedPreWarmed, isReused: false)
@@ -230,13 +230,12 @@ public struct ClaimService: Sendable {
 
     /// A fresh 256-bit token, hex encoded.
     static func newToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<4).map { _ in String(format: "%016llx", generator.next()) }.joined()
+        Hex.random(bytes: 32)
     }
 
     /// The SHA-256 hex digest stored in place of a token.
     public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Data(token.utf8)))
     }
 }
 

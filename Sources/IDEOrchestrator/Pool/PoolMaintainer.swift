@@ -2,9 +2,12 @@ import AsyncAlgorithms
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Keeps `PRE_WARMED_QUEUE_SIZE` containers ready: refills on every claim and on a timer,
 /// launches several at once, respects the resource gate and backs off after failures.
+/// Claims come first: while they keep coming, a refill waits for them to pause
+/// (`POOL_REFILL_DELAY`), so launches do not compete with a run of claims for the CPU.
 public actor PoolMaintainer: Service {
     private let store: AppDatabase
     private let launcher: ContainerLauncher
@@ -15,6 +18,8 @@ public actor PoolMaintainer: Service {
     private let interval: Duration
     private let backoffMax: Duration
     private let warmTTL: Duration?
+    private let refillDelay: Duration
+    private let lastClaim = Mutex<ContinuousClock.Instant?>(nil)
     private let logger: Logger
     private let wakeups: AsyncStream<Void>
     private let wakeupSink: AsyncStream<Void>.Continuation
@@ -36,13 +41,31 @@ public actor PoolMaintainer: Service {
         self.interval = settings.poolInterval
         self.backoffMax = settings.spawnBackoffMax
         self.warmTTL = settings.warmTTL
+        self.refillDelay = settings.refillDelay
         self.logger = logger
         (wakeups, wakeupSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Asks for an immediate check, e.g. right after a claim.
+    /// Asks for an immediate check.
     public nonisolated func wakeUp() {
         wakeupSink.yield()
+    }
+
+    /// A claim took a ready container: refill once claims pause.
+    public nonisolated func claimed() {
+        lastClaim.withLock { $0 = .now }
+        wakeupSink.yield()
+    }
+
+    /// Returns once no claim has come for `refillDelay`, or ten times that from now.
+    private func claimsPause() async {
+        guard refillDelay > .zero else { return }
+        let latest = ContinuousClock.now + refillDelay * 10
+        while let last = lastClaim.withLock({ $0 }) {
+            let until = min(last + refillDelay, latest)
+            guard until > .now else { return }
+            try? await Task.sleep(until: until, clock: .continuous)
+        }
     }
 
     public func run() async throws {
@@ -55,6 +78,7 @@ public actor PoolMaintainer: Service {
             }
             wakeUp()
             for await _ in wakeups.cancelOnGracefulShutdown() {
+                await claimsPause()
                 for launch in await refill() {
                     group.addTask { await self.finish(launch) }
                 }

@@ -26,7 +26,7 @@ public struct AgentTokens: Sendable {
     /// The token of container `id`; nil when tokens are disabled.
     public func token(for containerId: String) -> String? {
         guard let key else { return nil }
-        return HMAC<SHA256>.authenticationCode(for: Data(containerId.utf8), using: key).map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(HMAC<SHA256>.authenticationCode(for: Data(containerId.utf8), using: key))
     }
 }
 

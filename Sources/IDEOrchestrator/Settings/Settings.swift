@@ -51,6 +51,8 @@ public struct Settings: Sendable {
     public var poolInterval: Duration
     /// Longest spawn backoff.
     public var spawnBackoffMax: Duration
+    /// `POOL_REFILL_DELAY`: after a claim, how long the pool waits for claims to pause before refilling.
+    public var refillDelay: Duration
     /// When Swarm restarts a container's task: `on-failure`, `any` or `none`.
     public var restartCondition: String
     /// Swarm restarts per container before giving up.
@@ -156,6 +158,7 @@ public struct Settings: Sendable {
         coldStartTimeout = try env.duration(.coldStartTimeout, minimum: .seconds(1))
         poolInterval = try env.duration(.poolInterval, minimum: .milliseconds(100))
         spawnBackoffMax = try env.duration(.spawnBackoffMax, minimum: .milliseconds(100))
+        refillDelay = try env.duration(.refillDelay, minimum: .zero, maximum: .seconds(10))
         restartCondition = try env.restartCondition(.restartPolicy)
         restartMaxAttempts = try env.integer(.restartMaxAttempts, in: 0...100)
         agentTimeout = try env.duration(.agentTimeout, minimum: .milliseconds(100))
