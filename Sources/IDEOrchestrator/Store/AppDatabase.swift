@@ -61,10 +61,9 @@ public struct AppDatabase: Sendable {
     /// Stores a new container unless one with its id exists; returns whether it was stored.
     public func insertIfAbsent(_ record: ContainerRecord, reason: String) async throws -> Bool {
         try await writer.write { db in
-            guard try !ContainerRecord.exists(db, key: record.id) else { return false }
+            guard try ContainerRecord.fetch(db, id: record.id) == nil else { return false }
             try record.insert(db)
-            var event = ContainerEvent(containerId: record.id, at: record.createdAt, kind: "created", toStatus: record.status, reason: reason)
-            try event.insert(db)
+            try ContainerEvent.append(db, containerId: record.id, at: record.createdAt, kind: "created", to: record.status, reason: reason)
             return true
         }
     }
@@ -96,7 +95,7 @@ public struct AppDatabase: Sendable {
         _ db: Database, _ id: String, from: Set<ContainerStatus>, to status: ContainerStatus, kind: String, reason: String?,
         at now: Date, epoch: Epoch?, when condition: (ContainerRecord) -> Bool, change: (inout ContainerRecord) -> Void
     ) throws -> ContainerRecord? {
-        guard var record = try ContainerRecord.fetchOne(db, key: id),
+        guard var record = try ContainerRecord.fetch(db, id: id),
               from.contains(record.status),
               record.status == status || record.status.successors.contains(status),
               condition(record)
@@ -107,9 +106,8 @@ public struct AppDatabase: Sendable {
         record.ownerEpoch = epoch?.id
         if !status.isLive, record.stoppedAt == nil { record.stoppedAt = now }
         change(&record)
-        try record.update(db)
-        var event = ContainerEvent(containerId: id, at: now, kind: kind, fromStatus: previous, toStatus: status, reason: reason)
-        try event.insert(db)
+        try record.save(db)
+        try ContainerEvent.append(db, containerId: id, at: now, kind: kind, from: previous, to: status, reason: reason)
         return record
     }
 
@@ -121,12 +119,11 @@ public struct AppDatabase: Sendable {
         at now: Date = Date(), change: @Sendable (inout ContainerRecord) -> Void
     ) async throws -> ContainerRecord? {
         try await writer.write { db in
-            guard var record = try ContainerRecord.fetchOne(db, key: id), statuses.contains(record.status) else { return nil }
+            guard var record = try ContainerRecord.fetch(db, id: id), statuses.contains(record.status) else { return nil }
             change(&record)
-            try record.update(db)
+            try record.save(db)
             if let event {
-                var entry = ContainerEvent(containerId: id, at: now, kind: event.kind, reason: event.reason)
-                try entry.insert(db)
+                try ContainerEvent.append(db, containerId: id, at: now, kind: event.kind, reason: event.reason)
             }
             return record
         }
@@ -138,10 +135,10 @@ public struct AppDatabase: Sendable {
     /// handed out; suspect ones (`healthStatus` unhealthy) wait for a health check.
     public func claim(_ intent: ClaimIntent, freshSince: Date? = nil, at now: Date = Date()) async throws -> ContainerRecord? {
         try await writer.write { db in
-            var request = ContainerRecord
-                .filter(ContainerRecord.Columns.status == ContainerStatus.ready && ContainerRecord.Columns.healthStatus != "unhealthy")
-            if let freshSince { request = request.filter(ContainerRecord.Columns.readyAt >= freshSince) }
-            guard let candidate = try request.order(ContainerRecord.Columns.readyAt, ContainerRecord.Columns.createdAt).fetchOne(db) else { return nil }
+            let candidates = try ContainerRecord.fetchAll(
+                db, sql: RecordStatements.claimCandidate(fresh: freshSince != nil), arguments: StatementArguments(freshSince.map { [StoredDate.databaseValue($0)] } ?? [])
+            )
+            guard let candidate = candidates.first else { return nil }
             return try Self.transition(db, candidate.id, from: [.ready], to: .assigning, kind: "claimed", reason: "bucket \(intent.bucket)", at: now, epoch: intent.epoch, when: { _ in true }) {
                 intent.apply(to: &$0, at: now)
             }
@@ -164,9 +161,9 @@ public struct AppDatabase: Sendable {
         try await writer.write { db in
             var updated: [ContainerRecord] = []
             for result in results {
-                guard var record = try ContainerRecord.fetchOne(db, key: result.id), record.status == result.observedStatus else { continue }
+                guard var record = try ContainerRecord.fetch(db, id: result.id), record.status == result.observedStatus else { continue }
                 result.apply(to: &record, at: now)
-                try record.update(db)
+                try record.save(db)
                 updated.append(record)
             }
             return updated
@@ -177,16 +174,18 @@ public struct AppDatabase: Sendable {
 
     /// One container.
     public func container(_ id: String) async throws -> ContainerRecord? {
-        try await writer.read { db in try ContainerRecord.fetchOne(db, key: id) }
+        try await writer.read { db in try ContainerRecord.fetch(db, id: id) }
     }
 
     /// A page of containers, newest first, with the total matching count.
     public func containers(status: ContainerStatus?, limit: Int, offset: Int) async throws -> (records: [ContainerRecord], total: Int) {
         try await writer.read { db in
-            var request = ContainerRecord.all()
-            if let status { request = request.filter(ContainerRecord.Columns.status == status) }
-            let total = try request.fetchCount(db)
-            let records = try request.order(ContainerRecord.Columns.createdAt.desc, ContainerRecord.Columns.id).limit(limit, offset: offset).fetchAll(db)
+            let filter = status == nil ? "" : " WHERE status = ?"
+            let arguments: StatementArguments = status.map { [$0.rawValue] } ?? []
+            let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM container" + filter), arguments: arguments) ?? 0
+            let records = try ContainerRecord.fetchAll(
+                db, sql: "SELECT * FROM container\(filter) ORDER BY createdAt DESC, id LIMIT ? OFFSET ?", arguments: arguments + [limit, offset]
+            )
             return (records, total)
         }
     }
@@ -201,10 +200,7 @@ public struct AppDatabase: Sendable {
     /// The live (assigning or running) containers holding this bucket, whatever their user.
     public func liveAssignments(bucket: String) async throws -> [ContainerRecord] {
         try await writer.read { db in
-            try ContainerRecord
-                .filter(ContainerRecord.Columns.s3Bucket == bucket)
-                .filter(ContainerStatus.assigned.contains(ContainerRecord.Columns.status))
-                .order(ContainerRecord.Columns.assignedAt.desc).fetchAll(db)
+            try ContainerRecord.fetchAll(db, sql: RecordStatements.liveAssignments, arguments: [bucket])
         }
     }
 
@@ -215,10 +211,10 @@ public struct AppDatabase: Sendable {
             // `IN` the live statuses reads them through the status index; `NOT IN` the ended
             // ones would scan every record the store keeps.
             let live = ContainerStatus.live.map(\.rawValue).sorted()
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT status, isPreWarmed, (status = 'ready' AND readyAt < ?) AS stale, COUNT(*) AS n FROM container
                 WHERE status IN (\(databaseQuestionMarks(count: live.count))) GROUP BY status, isPreWarmed, stale
-                """, arguments: StatementArguments([staleBefore ?? Date.distantPast]) + StatementArguments(live))
+                """), arguments: StatementArguments([staleBefore ?? Date.distantPast]) + StatementArguments(live))
             var counts = PoolCounts()
             for row in rows {
                 let status = ContainerStatus(rawValue: row["status"]) ?? .failed

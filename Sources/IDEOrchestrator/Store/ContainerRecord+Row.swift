@@ -41,37 +41,80 @@ extension ContainerRecord {
     }
 
     public func encode(to container: inout PersistenceContainer) throws {
-        container["id"] = id
-        container["serviceName"] = serviceName
-        container["serviceId"] = serviceId
-        container["status"] = status
-        container["s3Bucket"] = s3Bucket
-        container["s3Region"] = s3Region
-        container["userId"] = userId
-        container["isPreWarmed"] = isPreWarmed
-        container["createdAt"] = StoredDate.databaseValue(createdAt)
-        container["readyAt"] = StoredDate.databaseValue(readyAt)
-        container["assignedAt"] = StoredDate.databaseValue(assignedAt)
-        container["stoppedAt"] = StoredDate.databaseValue(stoppedAt)
-        container["lastActivityAt"] = StoredDate.databaseValue(lastActivityAt)
-        container["shutdownReason"] = shutdownReason
-        container["cpuLimit"] = cpuLimit
-        container["memoryLimitBytes"] = memoryLimitBytes
-        container["codeUrl"] = codeUrl
-        container["vncUrl"] = vncUrl
-        container["webUrl"] = webUrl
-        container["taskAddress"] = taskAddress
-        container["claimMillis"] = claimMillis
-        container["healthStatus"] = healthStatus
-        container["lastHealthCheckAt"] = StoredDate.databaseValue(lastHealthCheckAt)
-        container["consecutiveHealthFailures"] = consecutiveHealthFailures
-        container["healthPorts"] = healthPorts
-        container["unhealthySince"] = StoredDate.databaseValue(unhealthySince)
-        container["activityTokenHash"] = activityTokenHash
-        container["statusSince"] = StoredDate.databaseValue(statusSince)
-        container["ownerEpoch"] = ownerEpoch
-        container["taskId"] = taskId
-        container["activityTracked"] = activityTracked
-        container["servedWarm"] = servedWarm
+        for (column, value) in zip(Self.storedColumns, storedValues) { container[column] = value }
+    }
+
+    /// Every column, in the order of `storedValues`.
+    static let storedColumns = [
+        "id",
+        "serviceName",
+        "serviceId",
+        "status",
+        "s3Bucket",
+        "s3Region",
+        "userId",
+        "isPreWarmed",
+        "createdAt",
+        "readyAt",
+        "assignedAt",
+        "stoppedAt",
+        "lastActivityAt",
+        "shutdownReason",
+        "cpuLimit",
+        "memoryLimitBytes",
+        "codeUrl",
+        "vncUrl",
+        "webUrl",
+        "taskAddress",
+        "claimMillis",
+        "healthStatus",
+        "lastHealthCheckAt",
+        "consecutiveHealthFailures",
+        "healthPorts",
+        "unhealthySince",
+        "activityTokenHash",
+        "statusSince",
+        "ownerEpoch",
+        "taskId",
+        "activityTracked",
+        "servedWarm",
+    ]
+
+    /// The record's stored values, in the order of `storedColumns`.
+    var storedValues: [DatabaseValue] {
+        [
+            id.databaseValue,
+            serviceName.databaseValue,
+            serviceId.databaseValue,
+            status.databaseValue,
+            s3Bucket.databaseValue,
+            s3Region.databaseValue,
+            userId.databaseValue,
+            isPreWarmed.databaseValue,
+            StoredDate.databaseValue(createdAt),
+            StoredDate.databaseValue(readyAt),
+            StoredDate.databaseValue(assignedAt),
+            StoredDate.databaseValue(stoppedAt),
+            StoredDate.databaseValue(lastActivityAt),
+            shutdownReason.databaseValue,
+            cpuLimit.databaseValue,
+            memoryLimitBytes.databaseValue,
+            codeUrl.databaseValue,
+            vncUrl.databaseValue,
+            webUrl.databaseValue,
+            taskAddress.databaseValue,
+            claimMillis.databaseValue,
+            healthStatus.databaseValue,
+            StoredDate.databaseValue(lastHealthCheckAt),
+            consecutiveHealthFailures.databaseValue,
+            healthPorts.databaseValue,
+            StoredDate.databaseValue(unhealthySince),
+            activityTokenHash.databaseValue,
+            StoredDate.databaseValue(statusSince),
+            ownerEpoch.databaseValue,
+            taskId.databaseValue,
+            activityTracked.databaseValue,
+            servedWarm.databaseValue,
+        ]
     }
 }

@@ -1,0 +1,51 @@
+import Foundation
+import GRDB
+
+/// The SQL of the claim path, prepared once per connection and reused: GRDB's query interface
+/// compiles its statement on every call, and SQLite's authorizer then visits every column, which
+/// cost more than the queries themselves.
+enum RecordStatements {
+    static let byId = "SELECT * FROM container WHERE id = ?"
+    static let update = "UPDATE container SET "
+        + ContainerRecord.storedColumns.dropFirst().map { "\($0) = ?" }.joined(separator: ", ") + " WHERE id = ?"
+    static let insertEvent = "INSERT INTO containerEvent (containerId, at, kind, fromStatus, toStatus, reason) VALUES (?, ?, ?, ?, ?, ?)"
+    /// The oldest healthy ready container; `fresh` adds a lower bound on `readyAt`.
+    static func claimCandidate(fresh: Bool) -> String {
+        "SELECT * FROM container WHERE status = 'ready' AND healthStatus <> 'unhealthy'"
+            + (fresh ? " AND readyAt >= ?" : "") + " ORDER BY readyAt, createdAt LIMIT 1"
+    }
+    static let liveAssignments = """
+        SELECT * FROM container WHERE s3Bucket = ? AND status IN (\(ContainerStatus.assigned.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")))
+        ORDER BY assignedAt DESC
+        """
+}
+
+extension ContainerRecord {
+    /// The record with this id.
+    static func fetch(_ db: Database, id: String) throws -> ContainerRecord? {
+        try Row.fetchOne(db.cachedStatement(sql: RecordStatements.byId), arguments: [id]).map(ContainerRecord.init(row:))
+    }
+
+    /// The records a cached statement selects.
+    static func fetchAll(_ db: Database, sql: String, arguments: StatementArguments) throws -> [ContainerRecord] {
+        try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(ContainerRecord.init(row:))
+    }
+
+    /// Writes every column of the stored record with this id.
+    func save(_ db: Database) throws {
+        let values = storedValues
+        try db.cachedStatement(sql: RecordStatements.update).execute(arguments: StatementArguments(Array(values.dropFirst()) + [values[0]]))
+        guard db.changesCount == 1 else { throw RecordError.recordNotFound(databaseTableName: Self.databaseTableName, key: ["id": id.databaseValue]) }
+    }
+}
+
+extension ContainerEvent {
+    /// Appends an event to the audit trail.
+    static func append(
+        _ db: Database, containerId: String, at date: Date, kind: String, from: ContainerStatus? = nil, to: ContainerStatus? = nil, reason: String?
+    ) throws {
+        try db.cachedStatement(sql: RecordStatements.insertEvent).execute(arguments: [
+            containerId, StoredDate.databaseValue(date), kind, from?.rawValue, to?.rawValue, reason,
+        ])
+    }
+}
