@@ -31,4 +31,12 @@ import Testing
         try await store.insert(record, reason: "test")
         #expect(try await store.container(record.id) == record)
     }
+
+    @Test func theTablesColumnsAreTheStoredColumnsInOrder() async throws {
+        // `ContainerRecord(row:)` reads columns by position: a migration that adds a column
+        // must add it to `storedColumns` too, at the end.
+        let store = try AppDatabase.inMemory()
+        let names = try await store.writer.read { db in try Row.fetchAll(db, sql: "PRAGMA table_info(container)").map { $0["name"] as String } }
+        #expect(names == ContainerRecord.storedColumns)
+    }
 }

@@ -184,7 +184,7 @@ public struct AppDatabase: Sendable {
             let arguments: StatementArguments = status.map { [$0.rawValue] } ?? []
             let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM container" + filter), arguments: arguments) ?? 0
             let records = try ContainerRecord.fetchAll(
-                db, sql: "SELECT * FROM container\(filter) ORDER BY createdAt DESC, id LIMIT ? OFFSET ?", arguments: arguments + [limit, offset]
+                db, sql: "SELECT \(RecordStatements.columns) FROM container\(filter) ORDER BY createdAt DESC, id LIMIT ? OFFSET ?", arguments: arguments + [limit, offset]
             )
             return (records, total)
         }

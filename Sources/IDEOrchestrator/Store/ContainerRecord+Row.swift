@@ -5,46 +5,52 @@ import GRDB
 /// every date through a formatter, which made listing and claiming records cost more than
 /// the SQL did. Dates use `StoredDate` (GRDB's own text format).
 extension ContainerRecord {
+    /// Reads the columns by position, in the order of `storedColumns` (the table's own order,
+    /// pinned by a test): a lookup by name costs a case-insensitive search per column.
     public init(row: Row) throws {
-        id = try row.decode(forColumn: "id")
-        serviceName = try row.decode(forColumn: "serviceName")
-        serviceId = try row.decode(forColumn: "serviceId")
-        status = try row.decode(forColumn: "status")
-        s3Bucket = try row.decode(forColumn: "s3Bucket")
-        s3Region = try row.decode(forColumn: "s3Region")
-        userId = try row.decode(forColumn: "userId")
-        isPreWarmed = try row.decode(forColumn: "isPreWarmed")
-        createdAt = try StoredDate.decodeRequired(row, "createdAt")
-        readyAt = try StoredDate.decode(row, "readyAt")
-        assignedAt = try StoredDate.decode(row, "assignedAt")
-        stoppedAt = try StoredDate.decode(row, "stoppedAt")
-        lastActivityAt = try StoredDate.decode(row, "lastActivityAt")
-        shutdownReason = try row.decode(forColumn: "shutdownReason")
-        cpuLimit = try row.decode(forColumn: "cpuLimit")
-        memoryLimitBytes = try row.decode(forColumn: "memoryLimitBytes")
-        codeUrl = try row.decode(forColumn: "codeUrl")
-        vncUrl = try row.decode(forColumn: "vncUrl")
-        webUrl = try row.decode(forColumn: "webUrl")
-        taskAddress = try row.decode(forColumn: "taskAddress")
-        claimMillis = try row.decode(forColumn: "claimMillis")
-        healthStatus = try row.decode(forColumn: "healthStatus")
-        lastHealthCheckAt = try StoredDate.decode(row, "lastHealthCheckAt")
-        consecutiveHealthFailures = try row.decode(forColumn: "consecutiveHealthFailures")
-        healthPorts = try row.decode(forColumn: "healthPorts")
-        unhealthySince = try StoredDate.decode(row, "unhealthySince")
-        activityTokenHash = try row.decode(forColumn: "activityTokenHash")
-        statusSince = try StoredDate.decode(row, "statusSince")
-        ownerEpoch = try row.decode(forColumn: "ownerEpoch")
-        taskId = try row.decode(forColumn: "taskId")
-        activityTracked = try row.decode(forColumn: "activityTracked")
-        servedWarm = try row.decode(forColumn: "servedWarm")
+        var columns = try StoredColumns(row, expected: Self.storedColumns.count)
+        id = try columns.next()
+        serviceName = try columns.next()
+        serviceId = try columns.next()
+        status = try columns.next()
+        s3Bucket = try columns.next()
+        s3Region = try columns.next()
+        userId = try columns.next()
+        isPreWarmed = try columns.next()
+        createdAt = try columns.nextRequiredDate()
+        readyAt = try columns.nextDate()
+        assignedAt = try columns.nextDate()
+        stoppedAt = try columns.nextDate()
+        lastActivityAt = try columns.nextDate()
+        shutdownReason = try columns.next()
+        cpuLimit = try columns.next()
+        memoryLimitBytes = try columns.next()
+        codeUrl = try columns.next()
+        vncUrl = try columns.next()
+        webUrl = try columns.next()
+        taskAddress = try columns.next()
+        claimMillis = try columns.next()
+        healthStatus = try columns.next()
+        lastHealthCheckAt = try columns.nextDate()
+        consecutiveHealthFailures = try columns.next()
+        healthPorts = try columns.next()
+        unhealthySince = try columns.nextDate()
+        activityTokenHash = try columns.next()
+        statusSince = try columns.nextDate()
+        ownerEpoch = try columns.next()
+        taskId = try columns.next()
+        activityTracked = try columns.next()
+        servedWarm = try columns.next()
     }
 
     public func encode(to container: inout PersistenceContainer) throws {
         for (column, value) in zip(Self.storedColumns, storedValues) { container[column] = value }
     }
 
-    /// Every column, in the order of `storedValues`.
+    /// Query-interface requests select the stored columns, in their order.
+    public static var databaseSelection: [any SQLSelectable] { storedColumns.map { Column($0) } }
+
+    /// Every column, in the order of `storedValues` and of the table.
     static let storedColumns = [
         "id",
         "serviceName",
@@ -116,5 +122,34 @@ extension ContainerRecord {
             activityTracked.databaseValue,
             servedWarm.databaseValue,
         ]
+    }
+}
+
+/// Reads a row's columns one after the other.
+struct StoredColumns {
+    private let row: Row
+    private var index = 0
+
+    init(_ row: Row, expected: Int) throws {
+        guard row.count == expected else {
+            throw DatabaseError(message: "a container row has \(row.count) columns where \(expected) are stored; select ContainerRecord.storedColumns")
+        }
+        self.row = row
+    }
+
+    mutating func next<Value: DatabaseValueConvertible>() throws -> Value {
+        defer { index += 1 }
+        return try row.decode(atIndex: index)
+    }
+
+    mutating func nextDate() throws -> Date? {
+        defer { index += 1 }
+        return try StoredDate.decode(row, atIndex: index)
+    }
+
+    mutating func nextRequiredDate() throws -> Date {
+        defer { index += 1 }
+        guard let date = try StoredDate.decode(row, atIndex: index) else { return try row.decode(Date.self, atIndex: index) }
+        return date
     }
 }

@@ -5,17 +5,19 @@ import GRDB
 /// compiles its statement on every call, and SQLite's authorizer then visits every column, which
 /// cost more than the queries themselves.
 enum RecordStatements {
-    static let byId = "SELECT * FROM container WHERE id = ?"
+    /// The stored columns, in `ContainerRecord.storedColumns` order.
+    static let columns = ContainerRecord.storedColumns.joined(separator: ", ")
+    static let byId = "SELECT \(columns) FROM container WHERE id = ?"
     static let update = "UPDATE container SET "
         + ContainerRecord.storedColumns.dropFirst().map { "\($0) = ?" }.joined(separator: ", ") + " WHERE id = ?"
     static let insertEvent = "INSERT INTO containerEvent (containerId, at, kind, fromStatus, toStatus, reason) VALUES (?, ?, ?, ?, ?, ?)"
     /// The oldest healthy ready container; `fresh` adds a lower bound on `readyAt`.
     static func claimCandidate(fresh: Bool) -> String {
-        "SELECT * FROM container WHERE status = 'ready' AND healthStatus <> 'unhealthy'"
+        "SELECT \(columns) FROM container WHERE status = 'ready' AND healthStatus <> 'unhealthy'"
             + (fresh ? " AND readyAt >= ?" : "") + " ORDER BY readyAt, createdAt LIMIT 1"
     }
     static let liveAssignments = """
-        SELECT * FROM container WHERE s3Bucket = ? AND status IN (\(ContainerStatus.assigned.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")))
+        SELECT \(columns) FROM container WHERE s3Bucket = ? AND status IN (\(ContainerStatus.assigned.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")))
         ORDER BY assignedAt DESC
         """
 }

@@ -22,18 +22,12 @@ enum StoredDate {
         return String(decoding: bytes, as: UTF8.self).databaseValue
     }
 
-    /// The date stored in `column` of `row`, nil for NULL.
-    static func decode(_ row: Row, _ column: String) throws -> Date? {
-        let value: DatabaseValue = row[column]
+    /// The date stored at `index` of `row`, nil for NULL.
+    static func decode(_ row: Row, atIndex index: Int) throws -> Date? {
+        let value: DatabaseValue = row[index]
         if value.isNull { return nil }
         if case .string(let text) = value.storage, let date = parse(text) { return date }
-        return try row.decode(Date?.self, forColumn: column)
-    }
-
-    /// The date stored in `column` of `row`, which is never NULL.
-    static func decodeRequired(_ row: Row, _ column: String) throws -> Date {
-        if let date = try decode(row, column) { return date }
-        return try row.decode(Date.self, forColumn: column)
+        return try row.decode(Date?.self, atIndex: index)
     }
 
     /// Parses `yyyy-MM-dd HH:mm:ss.SSS` (or without milliseconds); nil for anything else.
