@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The benchmark (docs/benchmarks.md): starts the local Swarm (or reuses the one running) and the
-# service's release build, then measures warm and cold claims by concurrency, a burst against a
+# service's release build (Swift runtime linked statically, as in the image), then measures warm and cold claims by concurrency, a burst against a
 # pool of 10, /api/health, /api/containers and /live with wrk, resident memory by store size,
 # and a reconcile pass and idle CPU with 200 containers. Prints a table and writes
 # results.json and latency.png into --out (default benchmark-results/).
@@ -28,8 +28,9 @@ export "$(scripts/local-swarm.sh up)"
 export IDE_CONTAINER_IMAGE="${IDE_CONTAINER_IMAGE:-${IDE_DEV_IMAGE:-ide-orchestrator/dev-ide:latest}}"
 export SWARM_NETWORK="${SWARM_NETWORK:-ide-network}"
 if [ -z "${IDE_ORCHESTRATOR_BINARY:-}" ]; then
-    swift build -c release --product ide-orchestrator >&2
-    IDE_ORCHESTRATOR_BINARY="$(swift build -c release --show-bin-path)/ide-orchestrator"
+    # As the image builds it (Dockerfile): the Swift runtime linked statically.
+    swift build -c release --static-swift-stdlib --product ide-orchestrator >&2
+    IDE_ORCHESTRATOR_BINARY="$(swift build -c release --static-swift-stdlib --show-bin-path)/ide-orchestrator"
 fi
 mkdir -p "$out"
 python3 scripts/lib/benchmark.py --binary "$IDE_ORCHESTRATOR_BINARY" --out "$out" "${args[@]}"

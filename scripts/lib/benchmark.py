@@ -13,6 +13,8 @@ import json
 import os
 import random
 import re
+import shutil
+import select
 import signal
 import sqlite3
 import statistics
@@ -284,21 +286,69 @@ def stop_claimed(service, results):
         t.join()
 
 
+def wrk_claims(service, count, clients, prefix):
+    """`count` start requests from `clients` wrk connections (rounded down to a multiple of
+    them), each sending its share back to back (scripts/lib/claims.lua). wrk, not Python
+    threads, so that the client's own CPU (and the GIL) stays out of the figures. Returns
+    {"ms": [...], "failed": n, "notWarm": n}."""
+    threads = max(1, min(clients, count))
+    per_thread = max(1, count // threads)
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "claims.lua")
+    fifo = os.path.join(tempfile.mkdtemp(prefix="claims-"), "done")
+    os.mkfifo(fifo)
+    command = ["wrk", f"-t{threads}", f"-c{threads}", "-d300s", "--timeout", "120s", "-s", script,
+               f"http://127.0.0.1:{service.port}/api/containers/start", "--", prefix, str(per_thread), service.key, fifo]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Waits (without spinning) until every wrk thread has written its line, or wrk exits;
+    # opened read-write so the FIFO never reads as closed between writers.
+    finished, pending = 0, b""
+    done = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+    try:
+        while finished < threads and process.poll() is None:
+            if select.select([done], [], [], 1.0)[0]:
+                pending += os.read(done, 4096)
+                finished = pending.count(b"\n")
+    finally:
+        os.close(done)
+    process.send_signal(signal.SIGINT)
+    output = process.communicate(timeout=60)[0]
+    shutil.rmtree(os.path.dirname(fifo), ignore_errors=True)
+    line = next((l for l in output.splitlines() if l.startswith("CLAIMS ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no CLAIMS line: {output[-500:]}")
+    answer = json.loads(line[len("CLAIMS "):])
+    return {"ms": answer["ms"], "failed": answer["failed"], "notWarm": answer["answered"] - answer["warm"] - answer["failed"]}
+
+
+def stop_running(service):
+    """Stops every container the service has handed out."""
+    status, body = service.get("/api/containers?status=running&limit=500")
+    ids = [c["id"] for c in body.get("containers", [])] if status == 200 and isinstance(body, dict) else []
+    stop_claimed(service, [{"id": cid} for cid in ids])
+
+
 def warm_claims(service, pool, total, clients, prefix):
     """`total` warm claims in rounds of at most `pool`, each round against a full pool; the
     claimed containers are stopped between rounds."""
-    results = []
+    results = {"ms": [], "failed": 0, "notWarm": 0}
     round_number = 0
-    while len(results) < total:
+    while len(results["ms"]) < total:
         service.wait_ready(pool)
-        batch = claim_batch(service, min(pool, total - len(results)), clients, f"{prefix}-r{round_number}")
+        batch = wrk_claims(service, min(pool, total - len(results["ms"])), clients, f"{prefix}-r{round_number}")
         round_number += 1
-        results += batch
-        stop_claimed(service, batch)
+        if not batch["ms"]:
+            raise RuntimeError(f"a round of claims at {clients} clients produced no answers")
+        for key in ("ms", "failed", "notWarm"):
+            results[key] += batch[key]
+        stop_running(service)
     return results
 
 
 def summarize_claims(results):
+    if isinstance(results, dict):  # from wrk: latencies and counts
+        summary = percentiles(results["ms"]) or {"n": 0}
+        summary["failed"], summary["notWarm"] = results["failed"], results["notWarm"]
+        return summary
     ok = [r for r in results if r["status"] in (200, 201)]
     summary = percentiles([r["ms"] for r in ok]) or {"n": 0}
     summary["failed"] = len(results) - len(ok)

@@ -73,10 +73,12 @@ public final class EventBroadcaster: Service, Sendable {
         for subscriber in subscribers { subscriber.finish() }
     }
 
-    /// Sends every event added since the last pass; the first pass only notes where the log ends.
+    /// Sends every event added since the last pass; the first pass, and every pass without
+    /// subscribers, only notes where the log ends.
     func pass() async {
         do {
-            guard var cursor = state.withLock({ $0.cursor }) else {
+            // Without subscribers only the cursor moves: nobody would read the frames.
+            guard var cursor = state.withLock({ $0.subscribers.isEmpty ? nil : $0.cursor }) else {
                 let latest = try await store.latestEventID()
                 state.withLock { $0.cursor = latest }
                 return
