@@ -5,14 +5,23 @@ extension AppDatabase {
     /// start of the id or any part of the bucket name, ignoring case.
     public func containers(status: ContainerStatus?, search: String?, limit: Int, offset: Int) async throws -> (records: [ContainerRecord], total: Int) {
         try await writer.read { db in
-            var request = ContainerRecord.all()
-            if let status { request = request.filter(ContainerRecord.Columns.status == status) }
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let status {
+                conditions.append("status = ?")
+                arguments += [status.rawValue]
+            }
             if let search, !search.isEmpty {
                 let escaped = Self.likeEscaped(search)
-                request = request.filter(sql: "(id LIKE ? ESCAPE '\\' OR s3Bucket LIKE ? ESCAPE '\\')", arguments: ["\(escaped)%", "%\(escaped)%"])
+                conditions.append("(id LIKE ? ESCAPE '\\' OR s3Bucket LIKE ? ESCAPE '\\')")
+                arguments += ["\(escaped)%", "%\(escaped)%"]
             }
-            let total = try request.fetchCount(db)
-            let records = try request.order(ContainerRecord.Columns.createdAt.desc, ContainerRecord.Columns.id).limit(limit, offset: offset).fetchAll(db)
+            let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+            let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM container" + filter), arguments: arguments) ?? 0
+            let records = try ContainerRecord.fetchAll(
+                db, sql: "SELECT \(RecordStatements.columns) FROM container\(filter) ORDER BY createdAt DESC, id LIMIT ? OFFSET ?",
+                arguments: arguments + [limit, offset]
+            )
             return (records, total)
         }
     }

@@ -179,15 +179,7 @@ public struct AppDatabase: Sendable {
 
     /// A page of containers, newest first, with the total matching count.
     public func containers(status: ContainerStatus?, limit: Int, offset: Int) async throws -> (records: [ContainerRecord], total: Int) {
-        try await writer.read { db in
-            let filter = status == nil ? "" : " WHERE status = ?"
-            let arguments: StatementArguments = status.map { [$0.rawValue] } ?? []
-            let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM container" + filter), arguments: arguments) ?? 0
-            let records = try ContainerRecord.fetchAll(
-                db, sql: "SELECT \(RecordStatements.columns) FROM container\(filter) ORDER BY createdAt DESC, id LIMIT ? OFFSET ?", arguments: arguments + [limit, offset]
-            )
-            return (records, total)
-        }
+        try await containers(status: status, search: nil, limit: limit, offset: offset)
     }
 
     /// Containers in any of the given statuses.

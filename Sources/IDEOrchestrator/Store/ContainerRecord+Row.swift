@@ -9,38 +9,38 @@ extension ContainerRecord {
     /// pinned by a test): a lookup by name costs a case-insensitive search per column.
     public init(row: Row) throws {
         var columns = try StoredColumns(row, expected: Self.storedColumns.count)
-        id = try columns.next()
-        serviceName = try columns.next()
-        serviceId = try columns.next()
-        status = try columns.next()
-        s3Bucket = try columns.next()
-        s3Region = try columns.next()
-        userId = try columns.next()
-        isPreWarmed = try columns.next()
+        id = try columns.string()
+        serviceName = try columns.string()
+        serviceId = try columns.optionalString()
+        status = try columns.raw()
+        s3Bucket = try columns.optionalString()
+        s3Region = try columns.optionalString()
+        userId = try columns.optionalString()
+        isPreWarmed = try columns.bool()
         createdAt = try columns.nextRequiredDate()
         readyAt = try columns.nextDate()
         assignedAt = try columns.nextDate()
         stoppedAt = try columns.nextDate()
         lastActivityAt = try columns.nextDate()
-        shutdownReason = try columns.next()
-        cpuLimit = try columns.next()
-        memoryLimitBytes = try columns.next()
-        codeUrl = try columns.next()
-        vncUrl = try columns.next()
-        webUrl = try columns.next()
-        taskAddress = try columns.next()
-        claimMillis = try columns.next()
-        healthStatus = try columns.next()
+        shutdownReason = try columns.optionalRaw()
+        cpuLimit = try columns.double()
+        memoryLimitBytes = try columns.int64()
+        codeUrl = try columns.string()
+        vncUrl = try columns.string()
+        webUrl = try columns.string()
+        taskAddress = try columns.optionalString()
+        claimMillis = try columns.optionalDouble()
+        healthStatus = try columns.string()
         lastHealthCheckAt = try columns.nextDate()
-        consecutiveHealthFailures = try columns.next()
-        healthPorts = try columns.next()
+        consecutiveHealthFailures = try columns.int()
+        healthPorts = try columns.optionalString()
         unhealthySince = try columns.nextDate()
-        activityTokenHash = try columns.next()
+        activityTokenHash = try columns.optionalString()
         statusSince = try columns.nextDate()
-        ownerEpoch = try columns.next()
-        taskId = try columns.next()
-        activityTracked = try columns.next()
-        servedWarm = try columns.next()
+        ownerEpoch = try columns.optionalString()
+        taskId = try columns.optionalString()
+        activityTracked = try columns.bool()
+        servedWarm = try columns.optionalBool()
     }
 
     public func encode(to container: inout PersistenceContainer) throws {
@@ -137,9 +137,76 @@ struct StoredColumns {
         self.row = row
     }
 
-    mutating func next<Value: DatabaseValueConvertible>() throws -> Value {
+    /// The next column's value, from SQLite's storage classes without GRDB's generic decoding
+    /// (which looks up type metadata for every optional column of every row).
+    private mutating func next() -> DatabaseValue {
         defer { index += 1 }
-        return try row.decode(atIndex: index)
+        return row[index]
+    }
+
+    private func mismatch(_ expected: String, _ value: DatabaseValue) -> DatabaseError {
+        DatabaseError(message: "column \(index - 1) of a container row holds \(value) where \(expected) is stored")
+    }
+
+    mutating func optionalString() throws -> String? {
+        let value = next()
+        switch value.storage {
+        case .null: return nil
+        case .string(let text): return text
+        default: throw mismatch("text", value)
+        }
+    }
+
+    mutating func string() throws -> String {
+        guard let text = try optionalString() else { throw mismatch("text", .null) }
+        return text
+    }
+
+    mutating func optionalInt64() throws -> Int64? {
+        let value = next()
+        switch value.storage {
+        case .null: return nil
+        case .int64(let number): return number
+        case .double(let number) where number.rounded() == number: return Int64(number)
+        default: throw mismatch("an integer", value)
+        }
+    }
+
+    mutating func int64() throws -> Int64 {
+        guard let number = try optionalInt64() else { throw mismatch("an integer", .null) }
+        return number
+    }
+
+    mutating func int() throws -> Int { Int(try int64()) }
+
+    mutating func optionalBool() throws -> Bool? { try optionalInt64().map { $0 != 0 } }
+
+    mutating func bool() throws -> Bool { try int64() != 0 }
+
+    mutating func optionalDouble() throws -> Double? {
+        let value = next()
+        switch value.storage {
+        case .null: return nil
+        case .double(let number): return number
+        case .int64(let number): return Double(number)
+        default: throw mismatch("a number", value)
+        }
+    }
+
+    mutating func double() throws -> Double {
+        guard let number = try optionalDouble() else { throw mismatch("a number", .null) }
+        return number
+    }
+
+    mutating func optionalRaw<Value: RawRepresentable<String>>() throws -> Value? {
+        guard let text = try optionalString() else { return nil }
+        guard let value = Value(rawValue: text) else { throw mismatch("one of \(Value.self)", text.databaseValue) }
+        return value
+    }
+
+    mutating func raw<Value: RawRepresentable<String>>() throws -> Value {
+        guard let value: Value = try optionalRaw() else { throw mismatch("one of \(Value.self)", .null) }
+        return value
     }
 
     mutating func nextDate() throws -> Date? {
