@@ -20,6 +20,7 @@ public actor PoolMaintainer: Service {
     private let warmTTL: Duration?
     private let refillDelay: Duration
     private let lastClaim = Mutex<ContinuousClock.Instant?>(nil)
+    private var waitingForClaimsSince: ContinuousClock.Instant?
     private let logger: Logger
     private let wakeups: AsyncStream<Void>
     private let wakeupSink: AsyncStream<Void>.Continuation
@@ -57,13 +58,23 @@ public actor PoolMaintainer: Service {
         wakeupSink.yield()
     }
 
-    /// Returns once no claim has come for `refillDelay`, or ten times that from now.
+    /// Until when a refill should wait because claims are coming: until none has come for
+    /// `refillDelay`, but no longer than ten times that since the refill began to wait; nil
+    /// when it should go ahead.
+    private func claimsActiveUntil() -> ContinuousClock.Instant? {
+        let now = ContinuousClock.now
+        guard refillDelay > .zero, let last = lastClaim.withLock({ $0 }), last + refillDelay > now else {
+            waitingForClaimsSince = nil
+            return nil
+        }
+        let since = waitingForClaimsSince ?? now
+        waitingForClaimsSince = since
+        let latest = since + refillDelay * 10
+        return latest > now ? min(last + refillDelay, latest) : nil
+    }
+
     private func claimsPause() async {
-        guard refillDelay > .zero else { return }
-        let latest = ContinuousClock.now + refillDelay * 10
-        while let last = lastClaim.withLock({ $0 }) {
-            let until = min(last + refillDelay, latest)
-            guard until > .now else { return }
+        while let until = claimsActiveUntil() {
             try? await Task.sleep(until: until, clock: .continuous)
         }
     }
@@ -113,6 +124,12 @@ public actor PoolMaintainer: Service {
                 lastWaitReason = reason
                 return []
             case .spawn(let count):
+                // A claim that came after the pause waits its turn: the next pass pauses for it.
+                if claimsActiveUntil() != nil {
+                    wakeUp()
+                    return []
+                }
+                waitingForClaimsSince = nil
                 lastWaitReason = nil
                 var records: [ContainerRecord] = []
                 for _ in 0..<count {

@@ -127,21 +127,21 @@ extension ContainerRecord {
 
 /// Reads a row's columns one after the other.
 struct StoredColumns {
-    private let row: Row
+    private let values: [DatabaseValue]
     private var index = 0
 
     init(_ row: Row, expected: Int) throws {
         guard row.count == expected else {
             throw DatabaseError(message: "a container row has \(row.count) columns where \(expected) are stored; select ContainerRecord.storedColumns")
         }
-        self.row = row
+        values = Array(row.databaseValues)
     }
 
     /// The next column's value, from SQLite's storage classes without GRDB's generic decoding
     /// (which looks up type metadata for every optional column of every row).
     private mutating func next() -> DatabaseValue {
         defer { index += 1 }
-        return row[index]
+        return values[index]
     }
 
     private func mismatch(_ expected: String, _ value: DatabaseValue) -> DatabaseError {
@@ -210,13 +210,14 @@ struct StoredColumns {
     }
 
     mutating func nextDate() throws -> Date? {
-        defer { index += 1 }
-        return try StoredDate.decode(row, atIndex: index)
+        let value = next()
+        if value.isNull { return nil }
+        guard let date = StoredDate.date(from: value) else { throw mismatch("a date", value) }
+        return date
     }
 
     mutating func nextRequiredDate() throws -> Date {
-        defer { index += 1 }
-        guard let date = try StoredDate.decode(row, atIndex: index) else { return try row.decode(Date.self, atIndex: index) }
+        guard let date = try nextDate() else { throw mismatch("a date", .null) }
         return date
     }
 }

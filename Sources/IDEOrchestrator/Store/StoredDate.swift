@@ -22,12 +22,10 @@ enum StoredDate {
         return String(decoding: bytes, as: UTF8.self).databaseValue
     }
 
-    /// The date stored at `index` of `row`, nil for NULL.
-    static func decode(_ row: Row, atIndex index: Int) throws -> Date? {
-        let value: DatabaseValue = row[index]
-        if value.isNull { return nil }
+    /// The date a stored value holds: GRDB's text format by hand, anything else through GRDB.
+    static func date(from value: DatabaseValue) -> Date? {
         if case .string(let text) = value.storage, let date = parse(text) { return date }
-        return try row.decode(Date?.self, atIndex: index)
+        return Date.fromDatabaseValue(value)
     }
 
     /// Parses `yyyy-MM-dd HH:mm:ss.SSS` (or without milliseconds); nil for anything else.
