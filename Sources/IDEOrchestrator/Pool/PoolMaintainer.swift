@@ -6,8 +6,9 @@ import Synchronization
 
 /// Keeps `PRE_WARMED_QUEUE_SIZE` containers ready: refills on every claim and on a timer,
 /// launches several at once, respects the resource gate and backs off after failures.
-/// Claims come first: while they keep coming, a refill waits for them to pause
-/// (`POOL_REFILL_DELAY`), so launches do not compete with a run of claims for the CPU.
+/// Claims come first: while they keep coming and a container is still ready, a refill waits
+/// for them to pause (`POOL_REFILL_DELAY`), so launches do not compete with a run of claims
+/// for the CPU; a pool that ran dry refills at once.
 public actor PoolMaintainer: Service {
     private let store: AppDatabase
     private let launcher: ContainerLauncher
@@ -73,8 +74,11 @@ public actor PoolMaintainer: Service {
         return latest > now ? min(last + refillDelay, latest) : nil
     }
 
+    /// Waits while claims keep coming and the pool still has a ready container; a pool that
+    /// ran dry refills at once (requests are waiting for containers).
     private func claimsPause() async {
         while let until = claimsActiveUntil() {
+            guard (try? await store.poolCounts().ready) ?? 0 > 0 else { return }
             try? await Task.sleep(until: until, clock: .continuous)
         }
     }
@@ -125,7 +129,7 @@ public actor PoolMaintainer: Service {
                 return []
             case .spawn(let count):
                 // A claim that came after the pause waits its turn: the next pass pauses for it.
-                if claimsActiveUntil() != nil {
+                if counts.ready > 0, claimsActiveUntil() != nil {
                     wakeUp()
                     return []
                 }

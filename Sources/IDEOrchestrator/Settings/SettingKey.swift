@@ -48,7 +48,7 @@ extension SettingKey {
     static let readyTimeout = SettingKey("CONTAINER_READY_TIMEOUT", "90s", "How long a new container may take to answer on its agent before it is removed and replaced.")
     static let coldStartTimeout = SettingKey("COLD_START_TIMEOUT", "60s", "How long a start request waits for a cold-started container.")
     static let poolInterval = SettingKey("POOL_CHECK_INTERVAL", "5s", "How often the pool maintainer checks its figures when nothing else wakes it.")
-    static let refillDelay = SettingKey("POOL_REFILL_DELAY", "100ms", "After a claim, how long the pool waits for claims to pause before it refills, so refills do not slow a run of claims; it waits at most ten times this long. 0 refills at once.")
+    static let refillDelay = SettingKey("POOL_REFILL_DELAY", "100ms", "After a claim, how long the pool waits for claims to pause before it refills, so refills do not slow a run of claims; it waits at most ten times this long, and not at all once no container is ready. 0 refills at once.")
     static let spawnBackoffMax = SettingKey("POOL_BACKOFF_MAX", "60s", "Longest pause between spawn attempts after repeated failures.")
     static let restartPolicy = SettingKey("CONTAINER_RESTART_POLICY", "on-failure", "When Swarm restarts an IDE container's task: on-failure, any (always and unless-stopped mean the same) or none (also no).")
     static let restartMaxAttempts = SettingKey("CONTAINER_RESTART_MAX_ATTEMPTS", "3", "How often Swarm restarts a failed IDE container before giving up; 0 means never. A restarted container is a new, empty one: an assigned container whose task changes is ended with reason container_restarted.")
