@@ -74,15 +74,6 @@ public actor PoolMaintainer: Service {
         return latest > now ? min(last + refillDelay, latest) : nil
     }
 
-    /// Waits while claims keep coming and the pool still has a ready container; a pool that
-    /// ran dry refills at once (requests are waiting for containers).
-    private func claimsPause() async {
-        while let until = claimsActiveUntil() {
-            guard (try? await store.poolCounts().ready) ?? 0 > 0 else { return }
-            try? await Task.sleep(until: until, clock: .continuous)
-        }
-    }
-
     public func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { [interval] in
@@ -93,7 +84,6 @@ public actor PoolMaintainer: Service {
             }
             wakeUp()
             for await _ in wakeups.cancelOnGracefulShutdown() {
-                await claimsPause()
                 for launch in await refill() {
                     group.addTask { await self.finish(launch) }
                 }
@@ -128,8 +118,10 @@ public actor PoolMaintainer: Service {
                 lastWaitReason = reason
                 return []
             case .spawn(let count):
-                // A claim that came after the pause waits its turn: the next pass pauses for it.
-                if counts.ready > 0, claimsActiveUntil() != nil {
+                // Claims first while a container is still ready; a pool that ran dry refills
+                // at once (requests are waiting). The pass after the pause plans afresh.
+                if counts.ready > 0, let until = claimsActiveUntil() {
+                    try? await Task.sleep(until: until, clock: .continuous)
                     wakeUp()
                     return []
                 }
