@@ -90,14 +90,14 @@ public struct ContainerLauncher: Sendable {
         while true {
             do {
                 return try await step()
-            } catch let error as DockerError where error.isOutage && ContinuousClock.now + outageRetry < deadline {
+            } catch let error as DockerError where error.isOutage && ContinuousClock.now + Self.outageRetry < deadline {
                 logger.debug("Launch waits for the engine", metadata: ["error": "\(error)"])
-                try await Task.sleep(for: outageRetry)
+                try await Task.sleep(for: Self.outageRetry)
             }
         }
     }
 
-    private var outageRetry: Duration { .milliseconds(500) }
+    private static let outageRetry = Duration.milliseconds(500)
 
     /// How long a launch of this record may take: `COLD_START_TIMEOUT` for cold starts,
     /// `CONTAINER_READY_TIMEOUT` for the pool's.

@@ -48,8 +48,7 @@ extension AgentTokens {
         // O_EXCL: of two processes starting at once, one creates the file and both read it.
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         if fd >= 0 {
-            var random = SystemRandomNumberGenerator()
-            let text = (0..<minimumKeyBytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &random)) }.joined() + "\n"
+            let text = Hex.random(bytes: minimumKeyBytes) + "\n"
             let written = text.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, text.utf8.count) }
             let synced = fsync(fd) == 0
             close(fd)

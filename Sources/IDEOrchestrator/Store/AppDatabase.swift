@@ -61,7 +61,7 @@ public struct AppDatabase: Sendable {
     /// Stores a new container unless one with its id exists; returns whether it was stored.
     public func insertIfAbsent(_ record: ContainerRecord, reason: String) async throws -> Bool {
         try await writer.write { db in
-            guard try ContainerRecord.fetch(db, id: record.id) == nil else { return false }
+            guard try !ContainerRecord.isStored(db, id: record.id) else { return false }
             try record.insert(db)
             try ContainerEvent.append(db, containerId: record.id, at: record.createdAt, kind: "created", to: record.status, reason: reason)
             return true
@@ -135,10 +135,9 @@ public struct AppDatabase: Sendable {
     /// handed out; suspect ones (`healthStatus` unhealthy) wait for a health check.
     public func claim(_ intent: ClaimIntent, freshSince: Date? = nil, at now: Date = Date()) async throws -> ContainerRecord? {
         try await writer.write { db in
-            let candidates = try ContainerRecord.fetchAll(
+            guard let candidate = try ContainerRecord.fetchOne(
                 db, sql: RecordStatements.claimCandidate(fresh: freshSince != nil), arguments: StatementArguments(freshSince.map { [StoredDate.databaseValue($0)] } ?? [])
-            )
-            guard let candidate = candidates.first else { return nil }
+            ) else { return nil }
             return try Self.transition(db, candidate.id, from: [.ready], to: .assigning, kind: "claimed", reason: "bucket \(intent.bucket)", at: now, epoch: intent.epoch, when: { _ in true }) {
                 intent.apply(to: &$0, at: now)
             }

@@ -17,11 +17,11 @@ extension ContainerRecord {
         s3Region = try columns.optionalString()
         userId = try columns.optionalString()
         isPreWarmed = try columns.bool()
-        createdAt = try columns.nextRequiredDate()
-        readyAt = try columns.nextDate()
-        assignedAt = try columns.nextDate()
-        stoppedAt = try columns.nextDate()
-        lastActivityAt = try columns.nextDate()
+        createdAt = try columns.date()
+        readyAt = try columns.optionalDate()
+        assignedAt = try columns.optionalDate()
+        stoppedAt = try columns.optionalDate()
+        lastActivityAt = try columns.optionalDate()
         shutdownReason = try columns.optionalRaw()
         cpuLimit = try columns.double()
         memoryLimitBytes = try columns.int64()
@@ -31,12 +31,12 @@ extension ContainerRecord {
         taskAddress = try columns.optionalString()
         claimMillis = try columns.optionalDouble()
         healthStatus = try columns.string()
-        lastHealthCheckAt = try columns.nextDate()
+        lastHealthCheckAt = try columns.optionalDate()
         consecutiveHealthFailures = try columns.int()
         healthPorts = try columns.optionalString()
-        unhealthySince = try columns.nextDate()
+        unhealthySince = try columns.optionalDate()
         activityTokenHash = try columns.optionalString()
-        statusSince = try columns.nextDate()
+        statusSince = try columns.optionalDate()
         ownerEpoch = try columns.optionalString()
         taskId = try columns.optionalString()
         activityTracked = try columns.bool()
@@ -209,15 +209,15 @@ struct StoredColumns {
         return value
     }
 
-    mutating func nextDate() throws -> Date? {
+    mutating func optionalDate() throws -> Date? {
         let value = next()
         if value.isNull { return nil }
         guard let date = StoredDate.date(from: value) else { throw mismatch("a date", value) }
         return date
     }
 
-    mutating func nextRequiredDate() throws -> Date {
-        guard let date = try nextDate() else { throw mismatch("a date", .null) }
+    mutating func date() throws -> Date {
+        guard let date = try optionalDate() else { throw mismatch("a date", .null) }
         return date
     }
 }

@@ -8,6 +8,8 @@ enum RecordStatements {
     /// The stored columns, in `ContainerRecord.storedColumns` order.
     static let columns = ContainerRecord.storedColumns.joined(separator: ", ")
     static let byId = "SELECT \(columns) FROM container WHERE id = ?"
+    static let exists = "SELECT EXISTS (SELECT 1 FROM container WHERE id = ?)"
+    /// Every column but the first, `id`, which selects the row.
     static let update = "UPDATE container SET "
         + ContainerRecord.storedColumns.dropFirst().map { "\($0) = ?" }.joined(separator: ", ") + " WHERE id = ?"
     static let insertEvent = "INSERT INTO containerEvent (containerId, at, kind, fromStatus, toStatus, reason) VALUES (?, ?, ?, ?, ?, ?)"
@@ -25,7 +27,17 @@ enum RecordStatements {
 extension ContainerRecord {
     /// The record with this id.
     static func fetch(_ db: Database, id: String) throws -> ContainerRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: RecordStatements.byId), arguments: [id]).map(ContainerRecord.init(row:))
+        try fetchOne(db, sql: RecordStatements.byId, arguments: [id])
+    }
+
+    /// Whether a record with this id is stored.
+    static func isStored(_ db: Database, id: String) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: RecordStatements.exists), arguments: [id]) ?? false
+    }
+
+    /// The first record a cached statement selects.
+    static func fetchOne(_ db: Database, sql: String, arguments: StatementArguments) throws -> ContainerRecord? {
+        try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments).map(ContainerRecord.init(row:))
     }
 
     /// The records a cached statement selects.
