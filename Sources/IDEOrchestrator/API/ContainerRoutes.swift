@@ -4,6 +4,13 @@ import Hummingbird
 /// `/api/containers`: start, list, inspect and remove IDE containers.
 struct ContainerRoutes {
     let orchestrator: Orchestrator
+    /// Encoded list pages, reused until the store changes (the dashboard polls the same few).
+    private let pages: RevisionCache<PageQuery, ByteBuffer>
+
+    init(orchestrator: Orchestrator) {
+        self.orchestrator = orchestrator
+        pages = RevisionCache(revision: orchestrator.store.revision, capacity: 64, maxAge: .seconds(1))
+    }
 
     func register(on group: RouterGroup<AppRequestContext>) {
         group.post("/start", use: start)
@@ -33,9 +40,21 @@ struct ContainerRoutes {
         let offset = try Self.integer(query.get("offset"), name: "offset", default: 0, range: 0...Self.maxOffset)
         let search = query.get("q").map { $0.trimmingCharacters(in: .whitespaces) }
         if let search, search.count > 128 { throw APIError.invalidQuery("q must be at most 128 characters") }
-        let page = try await orchestrator.store.containers(status: status, search: search, limit: limit, offset: offset)
-        let list = ListResponse(containers: page.records.map(ContainerSummary.init), total: page.total, limit: limit, offset: offset)
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: ContainerListJSON.encode(list))))
+        let selection = PageQuery(status: status, search: search, limit: limit, offset: offset)
+        let body = try await pages.value(for: selection) {
+            let page = try await orchestrator.store.containers(status: status, search: search, limit: limit, offset: offset)
+            let list = ListResponse(containers: page.records.map(ContainerSummary.init), total: page.total, limit: limit, offset: offset)
+            return ByteBuffer(bytes: ContainerListJSON.encode(list))
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
+    }
+
+    /// What selects a page of the list.
+    struct PageQuery: Hashable, Sendable {
+        var status: ContainerStatus?
+        var search: String?
+        var limit: Int
+        var offset: Int
     }
 
     @Sendable func detail(_ request: Request, context: AppRequestContext) async throws -> Response {

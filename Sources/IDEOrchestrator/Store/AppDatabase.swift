@@ -6,6 +6,10 @@ import GRDB
 /// Every operation is one transaction; every status change writes an event in it.
 public struct AppDatabase: Sendable {
     let writer: any DatabaseWriter
+    /// Moves on at every commit: what the caches below check.
+    let revision = StoreRevision()
+    /// The live counts `/api/health` and `/api/queue` show, kept until the next commit.
+    private let liveCounts: RevisionCache<String, PoolCounts>
 
     /// Opens (creating if needed) the database at `path` in WAL mode and migrates it; throws
     /// `StoreOpenError` saying why when it cannot.
@@ -43,6 +47,8 @@ public struct AppDatabase: Sendable {
 
     init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
+        liveCounts = RevisionCache(revision: revision, capacity: 1, maxAge: .seconds(1))
+        writer.add(transactionObserver: revision, extent: .databaseLifetime)
         try Self.migrator.migrate(writer)
     }
 
@@ -197,7 +203,15 @@ public struct AppDatabase: Sendable {
 
     /// How many containers are in each status; launches are split by pool and cold start,
     /// and ready containers (of either origin) ready since before `staleBefore` count as stale.
+    /// Without `staleBefore` the answer is reused until the store changes.
     public func poolCounts(staleBefore: Date? = nil) async throws -> PoolCounts {
+        guard let staleBefore else {
+            return try await liveCounts.value(for: "live") { try await countPool(staleBefore: .distantPast) }
+        }
+        return try await countPool(staleBefore: staleBefore)
+    }
+
+    private func countPool(staleBefore: Date) async throws -> PoolCounts {
         try await writer.read { db in
             // `IN` the live statuses reads them through the status index; `NOT IN` the ended
             // ones would scan every record the store keeps.
@@ -205,7 +219,7 @@ public struct AppDatabase: Sendable {
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT status, isPreWarmed, (status = 'ready' AND readyAt < ?) AS stale, COUNT(*) AS n FROM container
                 WHERE status IN (\(databaseQuestionMarks(count: live.count))) GROUP BY status, isPreWarmed, stale
-                """), arguments: StatementArguments([staleBefore ?? Date.distantPast]) + StatementArguments(live))
+                """), arguments: StatementArguments([staleBefore]) + StatementArguments(live))
             var counts = PoolCounts()
             for row in rows {
                 let status = ContainerStatus(rawValue: row["status"]) ?? .failed
