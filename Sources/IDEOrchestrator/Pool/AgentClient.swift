@@ -170,15 +170,3 @@ public struct HTTPAgentClient: AgentClient {
         var lastActivityAt: String?
     }
 }
-
-/// RFC 3339 timestamps, with or without fractional seconds.
-enum RFC3339 {
-    static func date(_ text: String) -> Date? {
-        guard text.count <= 64 else { return nil }
-        let plain = ISO8601DateFormatter()
-        if let date = plain.date(from: text) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)
-    }
-}
