@@ -14,10 +14,20 @@ public struct SwarmTask: Codable, Sendable {
     public var networksAttachments: [NetworkAttachment]?
     /// RFC 3339 creation time.
     public var createdAt: String?
+    /// The part of its service's task template it was scheduled with that the service needs.
+    public var spec: Spec? = nil
 
     enum CodingKeys: String, CodingKey {
         case id = "ID", serviceID = "ServiceID", nodeID = "NodeID", desiredState = "DesiredState", status = "Status"
-        case networksAttachments = "NetworksAttachments", createdAt = "CreatedAt"
+        case networksAttachments = "NetworksAttachments", createdAt = "CreatedAt", spec = "Spec"
+    }
+
+    /// What a task was scheduled with (only the resources are read).
+    public struct Spec: Codable, Sendable {
+        /// Its CPU and memory limits and reservations.
+        public var resources: ServiceSpec.Resources?
+
+        enum CodingKeys: String, CodingKey { case resources = "Resources" }
     }
 
     /// The observed state of a task.

@@ -72,13 +72,13 @@ public final class ResourceMonitor: ResourceGate, Service {
     private func nodeResources() async -> [NodeResources] {
         guard let engine else { return [] }
         do {
+            // Each task carries the reservations it was scheduled with: no listing (and decoding)
+            // of every service on the engine at every sample.
             async let nodes = engine.nodes()
-            async let services = engine.services(labels: [:])
             async let tasks = engine.tasks(serviceID: nil, desiredState: "running")
-            let reservations = Dictionary(try await services.map { ($0.id, $0.spec.taskTemplate.resources?.reservations) }) { a, _ in a }
             var reserved: [String: (memory: Int64, cpu: Int64)] = [:]
             for task in try await tasks {
-                guard let node = task.nodeID, let limits = reservations[task.serviceID] ?? nil else { continue }
+                guard let node = task.nodeID, let limits = task.spec?.resources?.reservations else { continue }
                 reserved[node, default: (0, 0)].memory += limits.memoryBytes ?? 0
                 reserved[node, default: (0, 0)].cpu += limits.nanoCPUs ?? 0
             }
