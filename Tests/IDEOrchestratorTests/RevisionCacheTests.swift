@@ -64,3 +64,15 @@ import Testing
         }
     }
 }
+
+extension RevisionCacheTests {
+    @Test func anAnswerThatIsNotToBeKeptIsComputedEachTime() async throws {
+        let store = try AppDatabase.inMemory()
+        let cache = RevisionCache<String, Int>(revision: store.revision, capacity: 4, maxAge: .seconds(60))
+        let runs = Counter()
+        #expect(await cache.value(for: "k", keep: { $0 < 2 }) { runs.next() } == 1)
+        #expect(await cache.value(for: "k", keep: { $0 < 2 }) { runs.next() } == 1)
+        #expect(await cache.value(for: "big", keep: { $0 < 2 }) { runs.next() } == 2)
+        #expect(await cache.value(for: "big", keep: { $0 < 2 }) { runs.next() } == 3)
+    }
+}

@@ -4,12 +4,14 @@ import Hummingbird
 /// `/api/containers`: start, list, inspect and remove IDE containers.
 struct ContainerRoutes {
     let orchestrator: Orchestrator
-    /// Encoded list pages, reused until the store changes (the dashboard polls the same few).
+    /// Encoded list pages, reused until the store changes (the dashboard polls the same few):
+    /// at most 16 pages of at most 64 KiB (about 120 records) each.
     private let pages: RevisionCache<PageQuery, ByteBuffer>
+    static let largestKeptPage = 64 * 1024
 
     init(orchestrator: Orchestrator) {
         self.orchestrator = orchestrator
-        pages = RevisionCache(revision: orchestrator.store.revision, capacity: 64, maxAge: .seconds(1))
+        pages = RevisionCache(revision: orchestrator.store.revision, capacity: 16, maxAge: .seconds(1))
     }
 
     func register(on group: RouterGroup<AppRequestContext>) {
@@ -41,7 +43,7 @@ struct ContainerRoutes {
         let search = query.get("q").map { $0.trimmingCharacters(in: .whitespaces) }
         if let search, search.count > 128 { throw APIError.invalidQuery("q must be at most 128 characters") }
         let selection = PageQuery(status: status, search: search, limit: limit, offset: offset)
-        let body = try await pages.value(for: selection) {
+        let body = try await pages.value(for: selection, keep: { $0.readableBytes <= Self.largestKeptPage }) {
             let page = try await orchestrator.store.containers(status: status, search: search, limit: limit, offset: offset)
             let list = ListResponse(containers: page.records.map(ContainerSummary.init), total: page.total, limit: limit, offset: offset)
             return ByteBuffer(bytes: ContainerListJSON.encode(list))

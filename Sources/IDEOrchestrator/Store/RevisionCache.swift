@@ -21,13 +21,17 @@ final class RevisionCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         self.maxAge = maxAge
     }
 
-    /// The kept answer for `key`, or `compute`'s, which is kept for the next callers.
-    func value(for key: Key, now: ContinuousClock.Instant = .now, compute: () async throws -> Value) async rethrows -> Value {
+    /// The kept answer for `key`, or `compute`'s, which is kept for the next callers when
+    /// `keep` says so.
+    func value(
+        for key: Key, now: ContinuousClock.Instant = .now, keep: (Value) -> Bool = { _ in true }, compute: () async throws -> Value
+    ) async rethrows -> Value {
         let current = revision.current
         if let entry = entries.withLock({ $0[key] }), entry.revision == current, now - entry.computedAt < maxAge {
             return entry.value
         }
         let value = try await compute()
+        guard keep(value) else { return value }
         entries.withLock { entries in
             if entries[key] == nil, entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
             entries[key] = Entry(revision: current, computedAt: now, value: value)
