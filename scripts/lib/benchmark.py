@@ -30,10 +30,10 @@ from datetime import datetime, timedelta, timezone
 SIZES = {
     "full": dict(warm_pool=40, warm_claims=200, concurrency=[1, 8, 32], cold=[(1, 20), (8, 24)],
                  burst=(50, 10), wrk_seconds=10, wrk_connections=32, small_records=100, record_steps=[1000, 10000],
-                 records_claims=80, scale=200, idle_seconds=60, reconcile_interval="10s"),
+                 records_rounds=3, scale=200, idle_seconds=60, reconcile_interval=None),
     "quick": dict(warm_pool=2, warm_claims=2, concurrency=[1, 2], cold=[(1, 1)],
                   burst=(3, 1), wrk_seconds=1, wrk_connections=4, small_records=100, record_steps=[200],
-                  records_claims=1, scale=3, idle_seconds=5, reconcile_interval="2s"),
+                  records_rounds=1, scale=3, idle_seconds=5, reconcile_interval="2s"),
 }
 
 
@@ -205,6 +205,20 @@ class Service:
             if rows:
                 db.executemany(f"INSERT INTO container ({', '.join(used)}) VALUES ({', '.join('?' * len(used))})", rows)
             db.executemany("INSERT INTO containerEvent (containerId, at, kind, fromStatus, toStatus, reason) VALUES (?,?,?,?,?,?)", events)
+        db.close()
+
+    def record_count(self):
+        db = sqlite3.connect(self.database, timeout=30)
+        count = db.execute("SELECT COUNT(*) FROM container").fetchone()[0]
+        db.close()
+        return count
+
+    def remove_bench_records(self):
+        """Deletes the records `insert_records` wrote (and their events)."""
+        db = sqlite3.connect(self.database, timeout=30)
+        with db:
+            db.execute("DELETE FROM containerEvent WHERE containerId IN (SELECT id FROM container WHERE s3Bucket LIKE 'bench-bucket-%')")
+            db.execute("DELETE FROM container WHERE s3Bucket LIKE 'bench-bucket-%'")
         db.close()
 
     # ---- end
@@ -400,8 +414,33 @@ def phase_warm(binary, sizes, workdir, out):
             server_seen = len(server)
             out["warm"][str(clients)] = summary
         out["memory"]["afterWarmRunsMB"] = service.rss_mb()
+        compare_store_sizes(service, sizes, out)
     finally:
         service.stop()
+
+
+def compare_store_sizes(service, sizes, out):
+    """Warm claims at 8 clients with a small and a large store, in alternating rounds (the
+    benchmark's own records are written and removed straight in SQLite between them), so drift
+    of the machine falls on both sides alike."""
+    pool, large_size = sizes["warm_pool"], sizes["record_steps"][-1]
+    clients = min(8, pool)
+    small, large = {"ms": [], "failed": 0, "notWarm": 0}, {"ms": [], "failed": 0, "notWarm": 0}
+    counts = {"small": [], "large": []}
+    for round_number in range(sizes["records_rounds"]):
+        for results, label in ((small, "small"), (large, "large")):
+            # Small: only the records the service made itself (the runs above leave hundreds).
+            service.remove_bench_records()
+            if label == "large":
+                service.insert_records(large_size)
+            counts[label].append(service.record_count())
+            log(f"claims at {clients} clients with {counts[label][-1]} records (round {round_number + 1} of {sizes['records_rounds']})")
+            batch = warm_claims(service, pool, pool, clients, f"{label}-{round_number}")
+            for key in ("ms", "failed", "notWarm"):
+                results[key] += batch[key]
+    service.remove_bench_records()
+    out["records"] = {"small": max(counts["small"]), "large": min(counts["large"]), "clients": clients, "rounds": sizes["records_rounds"],
+                      "claimsSmall": summarize_claims(small), "claimsLarge": summarize_claims(large)}
 
 
 def phase_cold(binary, sizes, workdir, out):
@@ -435,8 +474,6 @@ def phase_pool10(binary, sizes, workdir, out):
             "containers": wrk(service, "/api/containers", sizes["wrk_seconds"], sizes["wrk_connections"], True),
             "live": wrk(service, "/live", sizes["wrk_seconds"], sizes["wrk_connections"], False),
         }
-        log(f"claims at 8 clients with {sizes['small_records']} records")
-        small = summarize_claims(warm_claims(service, pool, sizes["records_claims"], min(8, pool), "small"))
         for total in sizes["record_steps"]:
             service.insert_records(total)
             # Read them the ways the dashboard does, so memory reflects a used store.
@@ -444,9 +481,6 @@ def phase_pool10(binary, sizes, workdir, out):
             service.get("/api/queue")
             time.sleep(1)
             memory[f"records{total}MB"] = service.rss_mb()
-        log(f"claims at 8 clients with {sizes['record_steps'][-1]} records")
-        large = summarize_claims(warm_claims(service, pool, sizes["records_claims"], min(8, pool), "large"))
-        out["records"] = {"small": sizes["small_records"], "large": sizes["record_steps"][-1], "claimsSmall": small, "claimsLarge": large}
 
         log(f"burst: {burst} claims at once against a pool of {pool}")
         service.wait_ready(pool)
@@ -484,8 +518,10 @@ def phase_pool10(binary, sizes, workdir, out):
 
 def phase_scale(binary, sizes, workdir, out):
     count = sizes["scale"]
-    service = Service(binary, "scale", {"PRE_WARMED_QUEUE_SIZE": str(count), "POOL_SPAWN_CONCURRENCY": "16",
-                                        "RECONCILE_INTERVAL": sizes["reconcile_interval"]}, workdir)
+    settings = {"PRE_WARMED_QUEUE_SIZE": str(count), "POOL_SPAWN_CONCURRENCY": "16"}
+    if sizes["reconcile_interval"]:  # the full run keeps the default (30 s), as an operator would
+        settings["RECONCILE_INTERVAL"] = sizes["reconcile_interval"]
+    service = Service(binary, "scale", settings, workdir)
     try:
         log(f"scale: waiting for {count} ready containers")
         started = time.monotonic()
@@ -553,7 +589,7 @@ def table(out):
         rec = out["records"]
         for label, key in (("small", "claimsSmall"), ("large", "claimsLarge")):
             s = rec[key]
-            lines.append(f"  warm   8 clients, {rec[label]:>5} rec {s.get('n', 0):4} {fmt(s.get('p50')):>6} {fmt(s.get('p90')):>6} {fmt(s.get('p99')):>6} {fmt(s.get('max')):>6}")
+            lines.append(f"  warm {rec.get('clients', 8):>3} clients, {rec[label]:>5} rec {s.get('n', 0):4} {fmt(s.get('p50')):>6} {fmt(s.get('p90')):>6} {fmt(s.get('p99')):>6} {fmt(s.get('max')):>6}")
     if "burst" in out:
         b = out["burst"]
         lines.append(f"burst {b['requests']} vs pool {b['pool']}: all served {b['allServedSeconds']:.2f} s, pool back {b['poolBackSecondsAfterBurst']:.2f} s after")
@@ -583,6 +619,8 @@ def problems(out, phases):
         elif warm and s.get("notWarm"):
             found.append(f"{name}: {s['notWarm']} claims were not warm")
     if "warm" in phases:
+        claims("claims with a small store", out.get("records", {}).get("claimsSmall"), True)
+        claims("claims with a large store", out.get("records", {}).get("claimsLarge"), True)
         for clients, s in out.get("warm", {}).items():
             claims(f"warm at {clients} clients", s, True)
             if not (s.get("server") or {}).get("n"):
@@ -594,7 +632,6 @@ def problems(out, phases):
         for name, h in out.get("http", {}).items():
             if not h.get("rps") or h.get("non2xx"):
                 found.append(f"wrk {h['path']}: {h.get('rps')} req/s, {h.get('non2xx')} non-2xx")
-        claims("claims with a large store", out.get("records", {}).get("claimsLarge"), True)
         claims("burst", out.get("burst", {}).get("claims"), False)
         if not out["memory"].get("idleMB"):
             found.append("no idle memory figure")
