@@ -2,6 +2,7 @@ import AsyncAlgorithms
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The engine's state as `/api/health`, `/ready` and start requests see it: sampled in the background every
 /// `interval`, so no request calls the engine while the sample is fresh; when it is not (the
@@ -21,7 +22,8 @@ public actor HealthState: Service {
     private let engine: any DockerEngine
     private let interval: Duration
     private let maxAge: Duration
-    private var latest: Sample?
+    /// Read without entering the actor: every start request and health check asks.
+    private let latest = Mutex<Sample?>(nil)
     private var sampling: Task<Sample, Never>?
 
     public init(engine: any DockerEngine, interval: Duration = .seconds(2)) {
@@ -31,8 +33,8 @@ public actor HealthState: Service {
     }
 
     /// The latest sample when it is fresh, else a new one.
-    public func current() async -> Sample {
-        if let latest, ContinuousClock.now - latest.takenAt < maxAge { return latest }
+    public nonisolated func current() async -> Sample {
+        if let latest = latest.withLock({ $0 }), ContinuousClock.now - latest.takenAt < maxAge { return latest }
         return await sample()
     }
 
@@ -53,7 +55,7 @@ public actor HealthState: Service {
         sampling = task
         let sample = await task.value
         sampling = nil
-        latest = sample
+        latest.withLock { $0 = sample }
         return sample
     }
 
