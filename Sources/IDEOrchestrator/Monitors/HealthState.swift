@@ -7,7 +7,7 @@ import Synchronization
 /// The engine's state as `/api/health`, `/ready` and start requests see it: sampled in the background every
 /// `interval`, so no request calls the engine while the sample is fresh; when it is not (the
 /// loop is not running, as in router tests), one sample is taken for all the requests that want
-/// it at once. (The store is read per request: one indexed count, and the pool figures must not lag.)
+/// it at once. (The pool figures come from the store, reused only until its next commit.)
 public actor HealthState: Service {
     /// One sample.
     public struct Sample: Sendable {
