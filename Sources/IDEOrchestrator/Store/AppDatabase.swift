@@ -23,8 +23,11 @@ public struct AppDatabase: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         // 1 MiB of page cache per connection (SQLite's default is 2 MiB, times six connections):
-        // the hot pages are the live records, a few hundred at most.
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -1024") }
+        // the hot pages are the live records, a few hundred at most. `WALCheckpointer` copies
+        // the log back; a commit does it only past the backstop.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA cache_size = -1024; PRAGMA wal_autocheckpoint = \(walBackstopPages)")
+        }
         do {
             return try AppDatabase(DatabasePool(path: path, configuration: configuration))
         } catch let error as DatabaseError {
@@ -39,6 +42,10 @@ public struct AppDatabase: Sendable {
             throw StoreOpenError(path: path, reason: "\(error)")
         }
     }
+
+    /// The log's size in pages past which a commit checkpoints it itself (SQLite's default is
+    /// 1,000): reached only when `WALCheckpointer` falls behind.
+    static let walBackstopPages = 10_000
 
     /// An empty in-memory database, for unit tests.
     public static func inMemory() throws -> AppDatabase {
