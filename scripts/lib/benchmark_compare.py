@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Markdown tables of two benchmark results side by side, for docs/benchmarks.md.
-Usage: benchmark_compare.py BEFORE.json AFTER.json"""
+"""Markdown table of benchmark results side by side, for docs/benchmarks.md; each column is
+named after its file. Usage: benchmark_compare.py FIRST.json SECOND.json [MORE.json ...]"""
 import json
+import os
 import sys
 
 
@@ -18,11 +19,14 @@ def fmt(value, digits=1, scale=1.0):
 
 
 def main():
-    before, after = (json.load(open(p)) for p in sys.argv[1:3])
-    rows = ["| Figure | Before | After | Target |", "| --- | ---: | ---: | --- |"]
+    paths = sys.argv[1:]
+    results = [json.load(open(p)) for p in paths]
+    after = results[-1]
+    names = [os.path.splitext(os.path.basename(p))[0] for p in paths]
+    rows = ["| Figure | " + " | ".join(names) + " | Target |", "| --- | " + " | ".join("---:" for _ in names) + " | --- |"]
 
     def row(name, path, target="", digits=1, scale=1.0):
-        rows.append(f"| {name} | {fmt(get(before, *path), digits, scale)} | {fmt(get(after, *path), digits, scale)} | {target} |")
+        rows.append(f"| {name} | " + " | ".join(fmt(get(r, *path), digits, scale) for r in results) + f" | {target} |")
 
     targets = {("8", "p50"): "≤ 5", ("8", "p99"): "≤ 25", ("32", "p99"): "≤ 60"}
     for clients in ("1", "8", "32"):
@@ -47,6 +51,7 @@ def main():
         row(label, ("memory", key), target)
     row("warm claim p50 at 8 clients, small store (ms)", ("records", "claimsSmall", "p50"))
     row("warm claim p50 at 8 clients, 10,000 records (ms)", ("records", "claimsLarge", "p50"))
+    row("… records in the small store", ("records", "small"), digits=0)
     row("… change", ("ratios", "largeStoreClaimP50Change"), "≤ +10 %", digits=0, scale=100)
     row("reconcile pass, 200 services (ms)", ("scale", "reconcilePassSeconds"), "≤ 1,000", digits=0, scale=1000)
     row("idle CPU, 200 containers (% of a core)", ("scale", "idleCpuPercent"), "≤ 2", digits=2)
