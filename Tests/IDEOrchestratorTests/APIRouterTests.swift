@@ -371,6 +371,21 @@ import Testing
         #expect(try await harness.store.container(ready.id)?.shutdownReason == .manual)
     }
 
+    @Test func deleteOfAFailedContainerSaysItHadFailedAndChangesNothing() async throws {
+        let harness = try Harness()
+        let ready = try await harness.insertReadyPoolContainer()
+        try #require(try await harness.store.transition(ready.id, from: [.ready], to: .failed, kind: "failed", reason: "test") != nil)
+        try await harness.test { client in
+            let response = try await client.execute(uri: "/api/containers/\(ready.id)", method: .delete, headers: Self.keyOne)
+            #expect(response.status == .ok)
+            let body = try Self.json(response)
+            #expect(body["status"] as? String == "failed")
+            #expect((body["message"] as? String)?.contains("already failed") == true, "\(body)")
+        }
+        #expect(try await harness.store.container(ready.id)?.status == .failed)
+        #expect(try await harness.store.container(ready.id)?.shutdownReason == nil)
+    }
+
     @Test(arguments: [
         ("/nope", HTTPRequest.Method.get), ("/api/nope", .get), ("/api/containers/x/y/z", .put), ("/live/more", .post),
     ])

@@ -72,9 +72,11 @@ struct ContainerRoutes {
         guard let record = try await orchestrator.stopper.stop(id, reason: .manual, detail: "deleted through the API") else {
             throw APIError.containerNotFound(id)
         }
-        let message = record.status == .stopping
-            ? "Container stopping: its service is removed as soon as the engine answers"
-            : "Container stopped and its service removed"
+        let message = switch record.status {
+        case .stopping: "Container stopping: its service is removed as soon as the engine answers"
+        case .failed: "Container had already failed: nothing left to stop"
+        default: "Container stopped and its service removed"
+        }
         return try JSON.response(["id": record.id, "status": record.status.rawValue, "message": message])
     }
 
