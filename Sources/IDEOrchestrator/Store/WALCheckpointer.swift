@@ -27,7 +27,15 @@ public struct WALCheckpointer: Service {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.label = "wal-checkpointer"
-        let connection = try DatabaseQueue(path: path, configuration: configuration)
+        let connection: DatabaseQueue
+        do {
+            connection = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            // Not a reason to stop serving: commits still checkpoint past the backstop.
+            logger.warning("WAL checkpointer unavailable; commits checkpoint the log themselves", metadata: ["error": "\(error)"])
+            try? await gracefulShutdown()
+            return
+        }
         // The first tick checkpoints what an earlier run left in the log.
         var checkpointed: UInt64?
         for try await _ in AsyncTimerSequence(interval: interval, clock: .continuous).cancelOnGracefulShutdown() {
