@@ -107,23 +107,22 @@ final class CurlTransfer: @unchecked Sendable {
         return code
     }
 
-    fileprivate func receiveHeader(_ line: String) {
-        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty, statusCode >= 200, case .streamed(let head, let body, _) = delivery {
-            // The blank line ends the final header block: streams such as `/events` may send
-            // no body for a long time, so the caller gets the head now.
-            deliverHead(head, body)
-            return
-        }
-        if trimmed.hasPrefix("HTTP/") {
+    fileprivate func receiveHeader(_ line: HeaderLine) {
+        switch line {
+        case .end:
+            if statusCode >= 200, case .streamed(let head, let body, _) = delivery {
+                // The blank line ends the final header block: streams such as `/events` may send
+                // no body for a long time, so the caller gets the head now.
+                deliverHead(head, body)
+            }
+        case .status:
             // A new status line (after `100 Continue` or a redirect) starts a fresh header set.
             responseHeaders = [:]
-            return
+        case .field(let name, let value):
+            responseHeaders[name] = value
+        case .other:
+            break
         }
-        guard let colon = trimmed.firstIndex(of: ":") else { return }
-        let name = trimmed[..<colon].lowercased()
-        let value = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        responseHeaders[name] = value
     }
 
     fileprivate func receiveBody(_ chunk: Data) -> Bool {
@@ -226,8 +225,7 @@ private func curlTransferHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: In
     guard let data, let userdata else { return 0 }
     let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
     let length = size * count
-    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-    transfer.receiveHeader(line)
+    transfer.receiveHeader(HeaderLine.parse(UnsafeRawBufferPointer(start: data, count: length)))
     return length
 }
 
