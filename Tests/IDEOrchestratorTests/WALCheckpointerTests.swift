@@ -21,7 +21,7 @@ import Testing
         let before = Self.size(path)
         #expect(Self.size(path + "-wal") > before)
 
-        let checkpointer = WALCheckpointer(store: store, path: path, interval: .milliseconds(10), logger: Logger(label: "test"))
+        let checkpointer = WALCheckpointer(store: store, interval: .milliseconds(10), logger: Logger(label: "test"))
         let running = Task { try await checkpointer.run() }
         defer { running.cancel() }
         let deadline = ContinuousClock.now + .seconds(10)

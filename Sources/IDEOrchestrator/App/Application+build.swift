@@ -26,7 +26,7 @@ public func buildApplication(settings: Settings, metrics: OrchestratorMetrics = 
     let probe = HTTPHealthProbe(agent: agent, timeout: settings.healthCheckTimeout, connectTimeout: settings.agentConnectTimeout)
     let health = HealthMonitor(orchestrator, probe: probe)
     let housekeeper = Housekeeper(store: store, stopper: orchestrator.stopper, settings: settings, logger: logger)
-    let checkpointer = WALCheckpointer(store: store, path: settings.databasePath, logger: logger)
+    let checkpointer = WALCheckpointer(store: store, logger: logger)
     // Services start in this order and stop in reverse; the HTTP server comes last.
     app.addServices(checkpointer, monitor, reconciler, orchestrator.pool, health, housekeeper, orchestrator.events, orchestrator.collector, orchestrator.engineState)
     return app

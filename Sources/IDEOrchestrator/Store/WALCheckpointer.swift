@@ -15,9 +15,9 @@ public struct WALCheckpointer: Service {
     let interval: Duration
     let logger: Logger
 
-    /// A checkpointer for the store at `path` (the one `AppDatabase.open(path:)` opened).
-    public init(store: AppDatabase, path: String, interval: Duration = .milliseconds(200), logger: Logger) {
-        self.path = path
+    /// A checkpointer for the file `store` was opened at (`AppDatabase.open(path:)`).
+    public init(store: AppDatabase, interval: Duration = .milliseconds(200), logger: Logger) {
+        self.path = store.writer.path
         self.revision = store.revision
         self.interval = interval
         self.logger = logger
