@@ -6,10 +6,10 @@ import Foundation
 enum RFC3339 {
     static func date(_ text: String) -> Date? {
         var text = text
-        return text.withUTF8 { parse(Array($0)) }
+        return text.withUTF8(parse)
     }
 
-    private static func parse(_ bytes: [UInt8]) -> Date? {
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Date? {
         guard bytes.count >= 20, bytes.count <= 64 else { return nil }
         var index = 0
         func number(_ count: Int) -> Int? {
