@@ -44,6 +44,15 @@ let package = Package(
             dependencies: [
                 "IDEOrchestrator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            linkerSettings: [
+                // LLVM's linker, relative relocations packed (DT_RELR, glibc 2.36+) and no dynamic
+                // export of every symbol: the loader reads and keeps 5 MB less of the binary
+                // (docs/benchmarks.md, resident memory).
+                .unsafeFlags(
+                    ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"],
+                    .when(platforms: [.linux])
+                )
             ]
         ),
         .testTarget(
