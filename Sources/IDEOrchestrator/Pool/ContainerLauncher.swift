@@ -49,7 +49,8 @@ public struct ContainerLauncher: Sendable {
 
     /// Creates the record's Swarm service and waits until its agent answers; the container
     /// ends `ready` (a cold start too: whoever waits for a container takes the first ready one).
-    /// On failure the service is removed and the record `failed`.
+    /// On failure the service is removed and the record `failed`; a cancelled launch (a
+    /// shutdown) leaves the record as it was, for the next start to resume.
     /// An engine outage while the service is made is waited out until the launch timeout.
     public func start(_ record: ContainerRecord) async throws -> ContainerRecord {
         let deadline = ContinuousClock.now + launchTimeout(pooled: record.isPreWarmed)
@@ -60,6 +61,9 @@ public struct ContainerLauncher: Sendable {
                 throw LaunchError(message: "container \(record.id) left creating while its service was made")
             }
             return try await waitUntilReady(warming)
+        } catch where Task.isCancelled {
+            // A shutdown, not a failure: the record stays for the next start to resume.
+            throw error
         } catch {
             await fail(record.id, expected: [.creating, .warming], serviceId: nil, reason: "\(error)")
             throw error

@@ -202,6 +202,9 @@ public actor PoolMaintainer: Service {
             consecutiveFailures = 0
             backoffUntil = nil
             logger.info("Warm container ready", metadata: ["container.id": "\(record.id)"])
+        case .failure where Task.isCancelled:
+            logger.info("Warm container launch interrupted by the shutdown: the next start resumes it")
+            return
         case .failure(let error):
             consecutiveFailures += 1
             let delay = min(backoffMax, .milliseconds(500) * (1 << min(consecutiveFailures, 16)))
