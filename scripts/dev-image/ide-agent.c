@@ -510,7 +510,7 @@ static void handle_assign(struct conn *c, const char *body, size_t n) {
         g_bucket_len = bucket.len;
         save_assignment_file(body, n);
         g_last_activity = time(NULL);
-        logmsg("ide-agent: assigned bucket (%zu bytes of request)", n);
+        logmsg("ide-agent: POST /assign-s3-bucket: assigned (%zu bytes of request)", n);
         c->hold_ms = g_assign_delay_ms;
         bucket_reply(c, 200, "success", g_bucket, g_bucket_len);
         return;
@@ -521,6 +521,7 @@ static void handle_assign(struct conn *c, const char *body, size_t n) {
         return;
     }
     free(bucket.p);
+    logmsg("ide-agent: POST /assign-s3-bucket: refused, already assigned to another bucket");
     respond_error(c, 409, "already assigned to another bucket");
 }
 
@@ -805,8 +806,13 @@ static void dispatch(struct conn *c, const char *method, size_t mlen,
     int is_head = (mlen == 4 && memcmp(method, "HEAD", 4) == 0);
     int is_post = (mlen == 4 && memcmp(method, "POST", 4) == 0);
 
-    logmsg("ide-agent: :%d %.*s %.*s", c->port, (int)(mlen > 16 ? 16 : mlen), method,
-           (int)(plen > 200 ? 200 : plen), path);
+    /* Reads (health probes, the IDE ports) are not logged: every container is probed four
+       times per HEALTH_CHECK_INTERVAL, and each log line costs the engine's log pipeline
+       (containerd-shim and dockerd) more CPU than the request itself. An assignment logs
+       once, in handle_assign. */
+    if (!is_get && !is_head && !(is_post && path_is(path, plen, "/assign-s3-bucket")))
+        logmsg("ide-agent: :%d %.*s %.*s", c->port, (int)(mlen > 16 ? 16 : mlen), method,
+               (int)(plen > 200 ? 200 : plen), path);
 
     if (c->port == PORT_CODE || c->port == PORT_VNC) {
         if (!is_get && !is_head) { respond_error(c, 405, "method not allowed"); return; }
