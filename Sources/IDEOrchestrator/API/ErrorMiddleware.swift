@@ -33,7 +33,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// Logs the underlying failure with the request id and returns that id.
     static func correlate(_ sentence: Logger.Message, detail: String, code: String, path: String, logger: Logger) -> String {
-        let id = RequestID.current ?? UUID().uuidString.lowercased()
+        let id = RequestID.current ?? RequestID.generate()
         logger.error(sentence, metadata: [RequestID.metadataKey: "\(id)", "path": "\(path.prefix(200))", "code": "\(code)", "error": "\(detail)"])
         return id
     }

@@ -11,10 +11,26 @@ public enum RequestID {
     public static let metadataKey = "request.id"
 
     /// The id to use for a request that sent `header`: the header when it is 1 to 128
-    /// letters, digits, `-`, `_`, `.` or `:`, a fresh UUID otherwise.
+    /// letters, digits, `-`, `_`, `.` or `:`, a fresh id otherwise.
     public static func accepting(_ header: String?) -> String {
         if let header, isWellFormed(header) { return header }
-        return UUID().uuidString.lowercased()
+        return generate()
+    }
+
+    /// A random (version 4) UUID in lowercase, from two draws of the system's generator.
+    /// (Foundation's `UUID()` opens, reads and closes `/dev/urandom` each time here.)
+    public static func generate() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return generate(using: &generator)
+    }
+
+    static func generate<Generator: RandomNumberGenerator>(using generator: inout Generator) -> String {
+        let high: UInt64 = generator.next() & ~0xf000 | 0x4000  // version 4 in bits 12-15
+        let low: UInt64 = generator.next() & ~(0xc << 60) | (0x8 << 60)  // variant 10 in the top bits
+        let hex = Hex.encode(withUnsafeBytes(of: high.bigEndian, Array.init) + withUnsafeBytes(of: low.bigEndian, Array.init))
+        let utf8 = Array(hex.utf8)
+        return [utf8[0..<8], utf8[8..<12], utf8[12..<16], utf8[16..<20], utf8[20..<32]]
+            .map { String(decoding: $0, as: UTF8.self) }.joined(separator: "-")
     }
 
     /// Whether a client-supplied id may be used as is (and so appear in logs and headers).
