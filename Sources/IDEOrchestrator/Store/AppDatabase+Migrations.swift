@@ -71,6 +71,11 @@ extension AppDatabase {
             // `/api/queue` lists the latest claims without sorting every record kept.
             try db.create(index: "container_on_assignedAt", on: "container", columns: ["assignedAt"])
         }
+        migrator.registerMigration("v5: no index on status alone") { db in
+            // `container_on_status_readyAt` starts with status and serves every search by status;
+            // the second index cost every status change two more pages in the log.
+            try db.drop(index: "container_on_status")
+        }
         return migrator
     }
 }
