@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import Testing
 @testable import IDEOrchestrator
@@ -12,14 +13,17 @@ import Testing
         }
         try await store.writer.read { db in
             let indexes = try db.indexes(on: "container").map(\.name)
-            #expect(!indexes.contains("container_on_status"))
+            #expect(!indexes.contains("container_on_status") && !indexes.contains("container_on_pool"))
             #expect(indexes.contains("container_on_status_readyAt"))
             for sql in [
                 "SELECT * FROM container WHERE status IN ('creating', 'warming') ORDER BY createdAt",
                 "SELECT status, COUNT(*) FROM container WHERE status IN ('ready', 'running') GROUP BY status",
                 "SELECT * FROM container WHERE status = 'ready' ORDER BY readyAt LIMIT 1",
+                "SELECT * FROM container WHERE status = 'ready' AND isPreWarmed = 1 AND readyAt < '2026' ORDER BY readyAt",
+                RecordStatements.liveAssignments, RecordStatements.claimCandidate(fresh: true),
             ] {
-                let plan = try String.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: [], adapter: ColumnMapping(["detail": "detail"])).joined(separator: "; ")
+                let bound = sql.replacingOccurrences(of: "?", with: "'2026-01-01'")
+                let plan = try String.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + bound, adapter: ColumnMapping(["detail": "detail"])).joined(separator: "; ")
                 #expect(plan.contains("SEARCH container USING") && !plan.contains("SCAN container"), "\(sql): \(plan)")
             }
         }
