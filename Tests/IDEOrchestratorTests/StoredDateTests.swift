@@ -39,4 +39,25 @@ import Testing
         let names = try await store.writer.read { db in try Row.fetchAll(db, sql: "PRAGMA table_info(container)").map { $0["name"] as String } }
         #expect(names == ContainerRecord.storedColumns)
     }
+
+    @Test func eventsAndLifecycleFactsReadTheirTimesByHandAsGRDBWritesThem() async throws {
+        let store = try AppDatabase.inMemory()
+        let record = try await AppDatabaseTests.insert(store, 1, status: .ready)
+        let when = Date(timeIntervalSince1970: 1_764_000_000.123)
+        try await store.writer.write { db in
+            // As GRDB binds a date (through its formatter), and as the store appends one.
+            try db.execute(sql: "INSERT INTO containerEvent (containerId, at, kind) VALUES (?, ?, 'grdb')", arguments: [record.id, when])
+            try ContainerEvent.append(db, containerId: record.id, at: when, kind: "ours", from: .warming, to: .ready, reason: "r")
+        }
+        let events = try await store.events(of: record.id)
+        for kind in ["grdb", "ours"] {
+            let event = try #require(events.first { $0.kind == kind })
+            #expect(abs(event.at.timeIntervalSince(when)) < 0.0005)
+        }
+        let ours = try #require(events.first { $0.kind == "ours" })
+        #expect(ours.fromStatus == .warming && ours.toStatus == .ready && ours.reason == "r" && ours.containerId == record.id)
+        let facts = try await store.lifecycleEvents(after: 0).filter { $0.kind == "ours" }
+        #expect(facts.first?.createdAt.map { abs($0.timeIntervalSince(record.createdAt)) < 0.0005 } == true)
+    }
 }
+

@@ -41,7 +41,7 @@ extension AppDatabase {
                 LifecycleEvent(
                     id: row["id"], kind: row["kind"], fromStatus: row["fromStatus"], toStatus: row["toStatus"], reason: row["reason"],
                     isPreWarmed: row["isPreWarmed"], shutdownReason: row["shutdownReason"], servedWarm: row["servedWarm"], claimMillis: row["claimMillis"],
-                    createdAt: row["createdAt"], readyAt: row["readyAt"]
+                    createdAt: StoredDate.date(from: row["createdAt"]), readyAt: StoredDate.date(from: row["readyAt"])
                 )
             }
         }

@@ -33,7 +33,7 @@ extension AppDatabase {
             let rows = try Row.fetchAll(db, sql: """
                 SELECT CAST(strftime('%s', assignedAt) AS INTEGER) / 60 AS minute, COALESCE(servedWarm, isPreWarmed) AS warm, COUNT(*) AS n
                 FROM container WHERE assignedAt >= ? GROUP BY minute, warm
-                """, arguments: [since])
+                """, arguments: [StoredDate.databaseValue(since)])
             for row in rows {
                 let minute: Int64 = row["minute"]
                 let warm: Bool = row["warm"]

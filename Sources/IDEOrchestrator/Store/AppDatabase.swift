@@ -226,7 +226,7 @@ public struct AppDatabase: Sendable {
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT status, isPreWarmed, (status = 'ready' AND readyAt < ?) AS stale, COUNT(*) AS n FROM container
                 WHERE status IN (\(databaseQuestionMarks(count: live.count))) GROUP BY status, isPreWarmed, stale
-                """), arguments: StatementArguments([staleBefore]) + StatementArguments(live))
+                """), arguments: StatementArguments([StoredDate.databaseValue(staleBefore)]) + StatementArguments(live))
             var counts = PoolCounts()
             for row in rows {
                 let status = ContainerStatus(rawValue: row["status"]) ?? .failed
@@ -244,7 +244,7 @@ public struct AppDatabase: Sendable {
         try await writer.read { db in
             var request = ContainerRecord.filter(ContainerRecord.Columns.status == ContainerStatus.ready)
             if let cutoff {
-                request = request.filter(ContainerRecord.Columns.readyAt < cutoff).order(ContainerRecord.Columns.readyAt)
+                request = request.filter(ContainerRecord.Columns.readyAt < StoredDate.databaseValue(cutoff)).order(ContainerRecord.Columns.readyAt)
             } else {
                 request = request.order(ContainerRecord.Columns.readyAt.desc)
             }
@@ -266,7 +266,7 @@ public struct AppDatabase: Sendable {
         try await writer.write { db in
             try ContainerRecord
                 .filter([ContainerStatus.stopped, .failed].contains(ContainerRecord.Columns.status))
-                .filter(ContainerRecord.Columns.stoppedAt < cutoff)
+                .filter(ContainerRecord.Columns.stoppedAt < StoredDate.databaseValue(cutoff))
                 .deleteAll(db)
         }
     }

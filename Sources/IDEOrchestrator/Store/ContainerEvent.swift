@@ -42,4 +42,29 @@ extension ContainerEvent: FetchableRecord, MutablePersistableRecord {
     public mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
     }
+
+    /// Read by hand: GRDB's `Codable` path converts `at` through Foundation's calendar, which
+    /// loads ICU's locale and time zone data into the process (3 MB resident) for one date.
+    public init(row: Row) throws {
+        id = row["id"]
+        containerId = row["containerId"]
+        guard let at = StoredDate.date(from: row["at"]) else {
+            throw DatabaseError(resultCode: .SQLITE_MISMATCH, message: "event \(id.map(String.init) ?? "?") has no readable time")
+        }
+        self.at = at
+        kind = row["kind"]
+        fromStatus = (row["fromStatus"] as String?).flatMap(ContainerStatus.init(rawValue:))
+        toStatus = (row["toStatus"] as String?).flatMap(ContainerStatus.init(rawValue:))
+        reason = row["reason"]
+    }
+
+    public func encode(to container: inout PersistenceContainer) throws {
+        container["id"] = id
+        container["containerId"] = containerId
+        container["at"] = StoredDate.databaseValue(at)
+        container["kind"] = kind
+        container["fromStatus"] = fromStatus?.rawValue
+        container["toStatus"] = toStatus?.rawValue
+        container["reason"] = reason
+    }
 }
