@@ -27,10 +27,8 @@ public enum RequestID {
     static func generate<Generator: RandomNumberGenerator>(using generator: inout Generator) -> String {
         let high: UInt64 = generator.next() & ~0xf000 | 0x4000  // version 4 in bits 12-15
         let low: UInt64 = generator.next() & ~(0xc << 60) | (0x8 << 60)  // variant 10 in the top bits
-        let hex = Hex.encode(withUnsafeBytes(of: high.bigEndian, Array.init) + withUnsafeBytes(of: low.bigEndian, Array.init))
-        let utf8 = Array(hex.utf8)
-        return [utf8[0..<8], utf8[8..<12], utf8[12..<16], utf8[16..<20], utf8[20..<32]]
-            .map { String(decoding: $0, as: UTF8.self) }.joined(separator: "-")
+        let bytes = withUnsafeBytes(of: high.bigEndian, Array.init) + withUnsafeBytes(of: low.bigEndian, Array.init)
+        return [0..<4, 4..<6, 6..<8, 8..<10, 10..<16].map { Hex.encode(bytes[$0]) }.joined(separator: "-")
     }
 
     /// Whether a client-supplied id may be used as is (and so appear in logs and headers).
