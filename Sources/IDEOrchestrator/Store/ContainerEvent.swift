@@ -29,7 +29,8 @@ public struct ContainerEvent: Codable, Sendable, Equatable {
     }
 }
 
-extension ContainerEvent: FetchableRecord, MutablePersistableRecord {
+/// Read from the table; written only by `ContainerEvent.append` (one prepared insert).
+extension ContainerEvent: FetchableRecord, TableRecord {
     public static let databaseTableName = "containerEvent"
 
     /// Typed column names for queries.
@@ -37,10 +38,6 @@ extension ContainerEvent: FetchableRecord, MutablePersistableRecord {
         static let containerId = Column(CodingKeys.containerId)
         static let at = Column(CodingKeys.at)
         static let kind = Column(CodingKeys.kind)
-    }
-
-    public mutating func didInsert(_ inserted: InsertionSuccess) {
-        id = inserted.rowID
     }
 
     /// Read by hand: GRDB's `Codable` path converts `at` through Foundation's calendar, which
@@ -56,15 +53,5 @@ extension ContainerEvent: FetchableRecord, MutablePersistableRecord {
         fromStatus = (row["fromStatus"] as String?).flatMap(ContainerStatus.init(rawValue:))
         toStatus = (row["toStatus"] as String?).flatMap(ContainerStatus.init(rawValue:))
         reason = row["reason"]
-    }
-
-    public func encode(to container: inout PersistenceContainer) throws {
-        container["id"] = id
-        container["containerId"] = containerId
-        container["at"] = StoredDate.databaseValue(at)
-        container["kind"] = kind
-        container["fromStatus"] = fromStatus?.rawValue
-        container["toStatus"] = toStatus?.rawValue
-        container["reason"] = reason
     }
 }
