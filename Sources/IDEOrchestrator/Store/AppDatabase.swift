@@ -108,18 +108,19 @@ public struct AppDatabase: Sendable {
         _ db: Database, _ id: String, from: Set<ContainerStatus>, to status: ContainerStatus, kind: String, reason: String?,
         at now: Date, epoch: Epoch?, when condition: (ContainerRecord) -> Bool, change: (inout ContainerRecord) -> Void
     ) throws -> ContainerRecord? {
-        guard var record = try ContainerRecord.fetch(db, id: id),
-              from.contains(record.status),
-              record.status == status || record.status.successors.contains(status),
-              condition(record)
+        guard let stored = try ContainerRecord.fetch(db, id: id),
+              from.contains(stored.status),
+              stored.status == status || stored.status.successors.contains(status),
+              condition(stored)
         else { return nil }
+        var record = stored
         let previous = record.status
         record.status = status
         if previous != status { record.statusSince = now }
         record.ownerEpoch = epoch?.id
         if !status.isLive, record.stoppedAt == nil { record.stoppedAt = now }
         change(&record)
-        try record.save(db)
+        try record.save(db, over: stored)
         try ContainerEvent.append(db, containerId: id, at: now, kind: kind, from: previous, to: status, reason: reason)
         return record
     }
@@ -132,9 +133,10 @@ public struct AppDatabase: Sendable {
         at now: Date = Date(), change: @Sendable (inout ContainerRecord) -> Void
     ) async throws -> ContainerRecord? {
         try await writer.write { db in
-            guard var record = try ContainerRecord.fetch(db, id: id), statuses.contains(record.status) else { return nil }
+            guard let stored = try ContainerRecord.fetch(db, id: id), statuses.contains(stored.status) else { return nil }
+            var record = stored
             change(&record)
-            try record.save(db)
+            try record.save(db, over: stored)
             if let event {
                 try ContainerEvent.append(db, containerId: id, at: now, kind: event.kind, reason: event.reason)
             }
@@ -173,9 +175,10 @@ public struct AppDatabase: Sendable {
         try await writer.write { db in
             var updated: [ContainerRecord] = []
             for result in results {
-                guard var record = try ContainerRecord.fetch(db, id: result.id), record.status == result.observedStatus else { continue }
+                guard let stored = try ContainerRecord.fetch(db, id: result.id), stored.status == result.observedStatus else { continue }
+                var record = stored
                 result.apply(to: &record, at: now)
-                try record.save(db)
+                try record.save(db, over: stored)
                 updated.append(record)
             }
             return updated

@@ -9,9 +9,10 @@ enum RecordStatements {
     static let columns = ContainerRecord.storedColumns.joined(separator: ", ")
     static let byId = "SELECT \(columns) FROM container WHERE id = ?"
     static let exists = "SELECT EXISTS (SELECT 1 FROM container WHERE id = ?)"
-    /// Every column but the first, `id`, which selects the row.
-    static let update = "UPDATE container SET "
-        + ContainerRecord.storedColumns.dropFirst().map { "\($0) = ?" }.joined(separator: ", ") + " WHERE id = ?"
+    /// Sets the columns at these positions of `storedColumns` (never 0, `id`, which selects the row).
+    static func update(columns positions: [Int]) -> String {
+        "UPDATE container SET " + positions.map { "\(ContainerRecord.storedColumns[$0]) = ?" }.joined(separator: ", ") + " WHERE id = ?"
+    }
     static let insertEvent = "INSERT INTO containerEvent (containerId, at, kind, fromStatus, toStatus, reason) VALUES (?, ?, ?, ?, ?, ?)"
     /// The oldest healthy ready container; `fresh` adds a lower bound on `readyAt`.
     static func claimCandidate(fresh: Bool) -> String {
@@ -45,10 +46,14 @@ extension ContainerRecord {
         try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(ContainerRecord.init(row:))
     }
 
-    /// Writes every column of the stored record with this id.
-    func save(_ db: Database) throws {
-        let values = storedValues
-        try db.cachedStatement(sql: RecordStatements.update).execute(arguments: StatementArguments(Array(values.dropFirst()) + [values[0]]))
+    /// Writes the columns that differ from `stored`, the record as read in this transaction;
+    /// nothing when none does. Only the indexes over those columns change, so a status change
+    /// puts about half the pages in the log that writing every column did.
+    func save(_ db: Database, over stored: ContainerRecord) throws {
+        let (values, before) = (storedValues, stored.storedValues)
+        let changed = values.indices.dropFirst().filter { values[$0] != before[$0] }
+        guard !changed.isEmpty else { return }
+        try db.cachedStatement(sql: RecordStatements.update(columns: changed)).execute(arguments: StatementArguments(changed.map { values[$0] } + [values[0]]))
         guard db.changesCount == 1 else { throw RecordError.recordNotFound(databaseTableName: Self.databaseTableName, key: ["id": id.databaseValue]) }
     }
 }
