@@ -195,9 +195,22 @@ import Testing
         #expect(event.fromStatus == .ready)
         #expect(event.toStatus == .assigning)
 
-        #expect(try await store.claim(Self.intent())?.id == Self.id(3))
-        #expect(try await store.claim(Self.intent())?.id == Self.id(1))
-        #expect(try await store.claim(Self.intent()) == nil)
+        #expect(try await store.claim(Self.intent("bucket-b"))?.id == Self.id(3))
+        #expect(try await store.claim(Self.intent("bucket-c"))?.id == Self.id(1))
+        #expect(try await store.claim(Self.intent("bucket-d")) == nil)
+    }
+
+    /// A bucket has at most one live container: the claim checks it in its own transaction.
+    @Test func claimOfABucketALiveContainerHoldsClaimsNothing() async throws {
+        let store = try AppDatabase.inMemory()
+        let ready = try await Self.insertReady(store, 1, readyAt: 100)
+        try await Self.insert(store, 2, status: .running, bucket: "bucket-a")
+        await #expect(throws: BucketHeld(bucket: "bucket-a")) { try await store.claim(Self.intent("bucket-a")) }
+        #expect(try await store.container(ready.id)?.status == .ready)
+        #expect(try await store.events(of: ready.id).allSatisfy { $0.kind != "claimed" })
+        // A stopped holder holds nothing.
+        try await Self.insert(store, 3, status: .stopped)
+        #expect(try await store.claim(Self.intent("bucket-b"))?.id == ready.id)
     }
 
     /// Issue 7, item 2: the bucket, user, claim time and owner are committed with the claim,

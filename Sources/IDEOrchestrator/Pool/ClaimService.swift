@@ -57,10 +57,7 @@ public struct ClaimService: Sendable {
             throw .engineUnavailable("The Docker engine cannot be reached")
         }
         do {
-            return try await bucketLocks.withLock(bucket) {
-                if let held = try await settleHolders(of: order) { return held }
-                return try await claimAndAssign(order)
-            }
+            return try await bucketLocks.withLock(bucket) { try await claimAndAssign(order) }
         } catch let error as APIError {
             throw error
         } catch let error as DockerError where error.code == .engineUnreachable {
@@ -103,10 +100,13 @@ public struct ClaimService: Sendable {
     }
 
     /// Claims ready containers until one accepts (at most `CLAIM_MAX_ATTEMPTS`), waiting for a
-    /// launch when none is ready (at most `COLD_START_TIMEOUT`).
+    /// launch when none is ready (at most `COLD_START_TIMEOUT`). A claim checks in its own
+    /// transaction that no live container holds the bucket; when one does, `settleHolders`
+    /// reuses, replaces, resolves or refuses it first.
     private func claimAndAssign(_ order: Order) async throws -> StartResult {
         var attempts: [AgentError] = []
         var waited = false
+        var settled = 0
         let deadline = order.arrived + settings.coldStartTimeout
         while true {
             let token = Self.newToken()
@@ -114,7 +114,16 @@ public struct ClaimService: Sendable {
                 bucket: order.bucket, region: order.region, userId: order.request.userId, activityTokenHash: Self.hash(token),
                 activityTracked: settings.publicAPIURL != nil, servedWarm: !waited, epoch: epoch
             )
-            if let claimed = try await store.claim(intent, freshSince: PoolMaintainer.staleCutoff(ttl: settings.warmTTL)) {
+            let candidate: ContainerRecord?
+            do {
+                candidate = try await store.claim(intent, freshSince: PoolMaintainer.staleCutoff(ttl: settings.warmTTL))
+            } catch is BucketHeld {
+                settled += 1
+                guard settled <= 3 else { throw APIError.bucketInUse("the containers holding this bucket keep changing; retry") }
+                if let held = try await settleHolders(of: order) { return held }
+                continue
+            }
+            if let claimed = candidate {
                 pool.claimed()
                 switch try await assign(claimed, order, token: token) {
                 case .success(let running):

@@ -148,8 +148,14 @@ public struct AppDatabase: Sendable {
     /// commits the claim's intent with it: `assigning`, bucket, user, token hash and claim time,
     /// owned by `intent.epoch`. Containers ready since before `freshSince` are stale and never
     /// handed out; suspect ones (`healthStatus` unhealthy) wait for a health check.
+    ///
+    /// A bucket has at most one live container: when one already holds the intent's bucket,
+    /// nothing is claimed and `BucketHeld` is thrown (the caller settles the holder first).
     public func claim(_ intent: ClaimIntent, freshSince: Date? = nil, at now: Date = Date()) async throws -> ContainerRecord? {
         try await writer.write { db in
+            guard try Bool.fetchOne(db.cachedStatement(sql: RecordStatements.bucketHeld), arguments: [intent.bucket]) == false else {
+                throw BucketHeld(bucket: intent.bucket)
+            }
             guard let candidate = try ContainerRecord.fetchOne(
                 db, sql: RecordStatements.claimCandidate(fresh: freshSince != nil), arguments: StatementArguments(freshSince.map { [StoredDate.databaseValue($0)] } ?? [])
             ) else { return nil }

@@ -19,10 +19,10 @@ enum RecordStatements {
         "SELECT \(columns) FROM container WHERE status = 'ready' AND healthStatus <> 'unhealthy'"
             + (fresh ? " AND readyAt >= ?" : "") + " ORDER BY readyAt, createdAt LIMIT 1"
     }
-    static let liveAssignments = """
-        SELECT \(columns) FROM container WHERE s3Bucket = ? AND status IN (\(ContainerStatus.assigned.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")))
-        ORDER BY assignedAt DESC
-        """
+    static let liveAssignments = "SELECT \(columns) FROM container WHERE \(holdsBucket) ORDER BY assignedAt DESC"
+    static let bucketHeld = "SELECT EXISTS (SELECT 1 FROM container WHERE \(holdsBucket))"
+    /// A live (assigning or running) container holds the bucket bound to `?`.
+    private static let holdsBucket = "s3Bucket = ? AND status IN (\(ContainerStatus.assigned.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")))"
 }
 
 extension ContainerRecord {
