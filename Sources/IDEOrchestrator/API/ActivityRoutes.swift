@@ -36,8 +36,7 @@ struct ActivityRoutes {
     @Sendable func inactivityShutdown(_ request: Request, context: AppRequestContext) async throws -> Response {
         let record = try await authenticate(request, context: context)
         let stopped = try await orchestrator.stopper.stop(record.id, reason: .inactivityRequest, detail: "the container asked to be stopped") ?? record
-        let message = stopped.status == .failed ? "Container had already failed: nothing left to stop" : "Container stopped at its own request"
-        return try JSON.response(["id": stopped.id, "status": stopped.status.rawValue, "message": message])
+        return try StopAnswer.response(stopped, message: "Container stopped at its own request")
     }
 
     /// The container named in the path, if the bearer token is its own.

@@ -72,12 +72,9 @@ struct ContainerRoutes {
         guard let record = try await orchestrator.stopper.stop(id, reason: .manual, detail: "deleted through the API") else {
             throw APIError.containerNotFound(id)
         }
-        let message = switch record.status {
-        case .stopping: "Container stopping: its service is removed as soon as the engine answers"
-        case .failed: "Container had already failed: nothing left to stop"
-        default: "Container stopped and its service removed"
-        }
-        return try JSON.response(["id": record.id, "status": record.status.rawValue, "message": message])
+        let message = record.status == .stopping
+            ? "Container stopping: its service is removed as soon as the engine answers" : "Container stopped and its service removed"
+        return try StopAnswer.response(record, message: message)
     }
 
     /// Deletes the record (and events) of a stopped or failed container; a live one must be stopped first.
