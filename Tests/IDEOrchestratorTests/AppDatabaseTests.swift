@@ -208,9 +208,9 @@ import Testing
         await #expect(throws: BucketHeld(bucket: "bucket-a")) { try await store.claim(Self.intent("bucket-a")) }
         #expect(try await store.container(ready.id)?.status == .ready)
         #expect(try await store.events(of: ready.id).allSatisfy { $0.kind != "claimed" })
-        // A stopped holder holds nothing.
-        try await Self.insert(store, 3, status: .stopped)
-        #expect(try await store.claim(Self.intent("bucket-b"))?.id == ready.id)
+        // Once its holder has stopped, the bucket can be claimed.
+        try #require(try await store.transition(Self.id(2), from: [.running], to: .stopped, kind: "test") != nil)
+        #expect(try await store.claim(Self.intent("bucket-a"))?.id == ready.id)
     }
 
     /// Issue 7, item 2: the bucket, user, claim time and owner are committed with the claim,
