@@ -77,32 +77,32 @@ public struct ClaimService: Sendable {
         var arrived: ContinuousClock.Instant
     }
 
-    /// Applies `ReusePolicy` to the containers holding the bucket: the reused container, or
-    /// nil when a new one is to be claimed.
+    /// Applies `ReusePolicy` once to the containers holding the bucket: the reused container,
+    /// or nil when the claim is to be tried again (the holder was replaced or resolved, or
+    /// moved on meanwhile).
     private func settleHolders(of order: Order) async throws -> StartResult? {
-        for _ in 0..<3 {
-            switch ReusePolicy.decide(try await store.liveAssignments(bucket: order.bucket), userId: order.request.userId, epoch: epoch) {
-            case .claimNew:
-                return nil
-            case .reuse(let record):
-                let now = Date()
-                guard let refreshed = try await store.update(record.id, in: [.running], event: (kind: "reused", reason: nil), at: now, change: { $0.lastActivityAt = now }) else { continue }
-                return StartResult(record: refreshed, isPreWarmed: refreshed.servedPreWarmed, isReused: true)
-            case .replace(let record):
-                try await stopper.stop(record.id, reason: .replaced, detail: "unhealthy; its user asked again for the bucket", from: [.running]) { $0.healthStatus == "unhealthy" }
-            case .resolve(let record):
-                await resolver.resolve(record)
-            case .conflict(let reason):
-                throw APIError.bucketInUse(reason)
-            }
+        switch ReusePolicy.decide(try await store.liveAssignments(bucket: order.bucket), userId: order.request.userId, epoch: epoch) {
+        case .claimNew:
+            return nil
+        case .reuse(let record):
+            let now = Date()
+            guard let refreshed = try await store.update(record.id, in: [.running], event: (kind: "reused", reason: nil), at: now, change: { $0.lastActivityAt = now }) else { return nil }
+            return StartResult(record: refreshed, isPreWarmed: refreshed.servedPreWarmed, isReused: true)
+        case .replace(let record):
+            try await stopper.stop(record.id, reason: .replaced, detail: "unhealthy; its user asked again for the bucket", from: [.running]) { $0.healthStatus == "unhealthy" }
+            return nil
+        case .resolve(let record):
+            await resolver.resolve(record)
+            return nil
+        case .conflict(let reason):
+            throw APIError.bucketInUse(reason)
         }
-        throw APIError.bucketInUse("the containers holding this bucket keep changing; retry")
     }
 
     /// Claims ready containers until one accepts (at most `CLAIM_MAX_ATTEMPTS`), waiting for a
     /// launch when none is ready (at most `COLD_START_TIMEOUT`). A claim checks in its own
     /// transaction that no live container holds the bucket; when one does, `settleHolders`
-    /// reuses, replaces, resolves or refuses it first.
+    /// reuses, replaces, resolves or refuses it first (at most three times).
     private func claimAndAssign(_ order: Order) async throws -> StartResult {
         var attempts: [AgentError] = []
         var waited = false
