@@ -44,6 +44,22 @@ struct ClaimAPITests {
         }
     }
 
+    /// Swarm's executor asks a registry for an image named by tag at every task start (here
+    /// none answers, and each start waited for the lookup to fail); named by id it asks nobody.
+    @Test func containersRunTheImagePinnedByItsIDUnlessTheSettingSaysNo() async throws {
+        let engine = try TestEnvironment.engine()
+        let held = try await engine.image(TestEnvironment.image)
+        for (pinned, expected) in [("true", held.id), ("false", TestEnvironment.image)] {
+            try await ServiceProcess.run(["PRE_WARMED_QUEUE_SIZE": "1", "IDE_CONTAINER_IMAGE_PINNED": pinned]) { service in
+                try await service.waitForReady(1)
+                let reply = try await service.start(bucket: "pinned-\(pinned)")
+                #expect(reply.status == 201, "\(reply.text)")
+                let id = try #require(reply.json["id"] as? String)
+                #expect(try await engine.service("ide-\(id)").spec.taskTemplate.containerSpec.image == expected)
+            }
+        }
+    }
+
     @Test func concurrentStartsNeverShareAContainer() async throws {
         let poolSize = 2
         try await ServiceProcess.run(["PRE_WARMED_QUEUE_SIZE": String(poolSize), "POOL_SPAWN_CONCURRENCY": "2"]) { service in

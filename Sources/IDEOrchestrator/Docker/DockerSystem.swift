@@ -60,8 +60,10 @@ public struct DockerImage: Codable, Sendable {
     public var id: String
     /// The tags pointing at it.
     public var repoTags: [String]?
+    /// `repository@sha256:…` for each registry it was pulled from or pushed to.
+    public var repoDigests: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", repoTags = "RepoTags"
+        case id = "Id", repoTags = "RepoTags", repoDigests = "RepoDigests"
     }
 }

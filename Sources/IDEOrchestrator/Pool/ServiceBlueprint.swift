@@ -17,6 +17,7 @@ public struct ServiceBlueprint: Sendable {
 
     let instance: String
     let image: String
+    let pinImage: Bool
     let cpuLimit: Double
     let memoryLimitBytes: Int64
     let networks: [String]
@@ -28,6 +29,7 @@ public struct ServiceBlueprint: Sendable {
     public init(settings: Settings) {
         instance = settings.instanceName
         image = settings.ideImage
+        pinImage = settings.pinImage
         cpuLimit = settings.containerCPULimit
         memoryLimitBytes = settings.containerMemoryLimit
         // Traefik's network is joined too when it differs: the host reaches only the one, Traefik only the other.
@@ -37,9 +39,16 @@ public struct ServiceBlueprint: Sendable {
         routes = RoutePlan(settings: settings)
     }
 
-    /// The spec of container `id`, with its agent-token secret when agents get tokens.
+    /// How the spec names the image, given what the engine holds under `IDE_CONTAINER_IMAGE`:
+    /// pinned (`PinnedImage`) unless `IDE_CONTAINER_IMAGE_PINNED` is false.
+    public func imageReference(holding held: DockerImage) -> String {
+        pinImage ? PinnedImage.reference(for: image, holding: held) : image
+    }
+
+    /// The spec of container `id`, with its agent-token secret when agents get tokens, running
+    /// `imageReference` (by default `IDE_CONTAINER_IMAGE` as written).
     /// Never privileged, no mounts (no engine socket), fewer capabilities than Docker's default.
-    public func spec(for id: String, pooled: Bool, agentSecret: ServiceSpec.SecretReference? = nil) -> ServiceSpec {
+    public func spec(for id: String, pooled: Bool, agentSecret: ServiceSpec.SecretReference? = nil, imageReference: String? = nil) -> ServiceSpec {
         var labels = routes.traefikLabels(for: id)
         labels[Self.managedLabel] = "true"
         labels[Self.idLabel] = id
@@ -50,7 +59,7 @@ public struct ServiceBlueprint: Sendable {
             labels: labels,
             taskTemplate: .init(
                 containerSpec: .init(
-                    image: image,
+                    image: imageReference ?? image,
                     env: ["CODE_BASE_PATH=/code/\(id)", "VNC_BASE_PATH=/vnc/\(id)", "IDE_CONTAINER_ID=\(id)"],
                     labels: [Self.managedLabel: "true", Self.idLabel: id, Self.instanceLabel: instance],
                     stopGracePeriod: 10_000_000_000,

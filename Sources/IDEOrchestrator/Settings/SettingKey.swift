@@ -31,6 +31,7 @@ extension SettingKey {
     static let dockerHost = SettingKey("DOCKER_HOST", "unix:///var/run/docker.sock", "Docker engine endpoint: unix:///path or tcp://host:port.")
     static let databasePath = SettingKey("DATABASE_PATH", "data/containers.db", "SQLite database file; its directory is created if missing.")
     static let ideImage = SettingKey("IDE_CONTAINER_IMAGE", "classla-ide-container:latest", "Image every IDE container runs.")
+    static let pinImage = SettingKey("IDE_CONTAINER_IMAGE_PINNED", "true", "true creates every IDE service with the image the engine holds under IDE_CONTAINER_IMAGE, pinned by its registry digest (or by its image id when it came from no registry), so no task start asks a registry what the tag means; false passes the name as given, for a swarm whose nodes each build their own image under that name.")
     static let poolSize = SettingKey("PRE_WARMED_QUEUE_SIZE", "10", "How many ready containers the pool keeps (0 disables pre-warming).")
     static let cpuLimit = SettingKey("CONTAINER_CPU_LIMIT", "2", "CPU limit per IDE container, in CPUs (fractions allowed).", aliases: ["RESOURCE_CPU_LIMIT"])
     static let memoryLimit = SettingKey("CONTAINER_MEMORY_LIMIT", "4GB", "Memory limit per IDE container: bytes, or a number with K/KB/M/MB/G/GB/T/TB (powers of 1024).", aliases: ["RESOURCE_MEMORY_LIMIT"])
@@ -90,7 +91,7 @@ extension SettingKey {
 
     /// Every variable the settings read, in documentation order.
     public static let all: [SettingKey] = [
-        .port, .host, .apiKey, .apiKeys, .apiKeyFile, .dockerHost, .databasePath, .ideImage, .poolSize,
+        .port, .host, .apiKey, .apiKeys, .apiKeyFile, .dockerHost, .databasePath, .ideImage, .pinImage, .poolSize,
         .cpuLimit, .memoryLimit, .maxMemoryPercent, .maxCPUPercent, .domain, .swarmNetwork, .traefikNetwork, .httpPort, .logLevel, .logFormat, .metricsPublic,
         .instanceName, .spawnConcurrency, .readyTimeout, .coldStartTimeout, .poolInterval, .refillDelay, .spawnBackoffMax,
         .restartPolicy, .restartMaxAttempts, .agentTimeout, .agentConnectTimeout, .agentAuth, .agentTokenKeyFile, .claimMaxAttempts, .coldStartConcurrency,

@@ -15,6 +15,8 @@ public struct Settings: Sendable {
     public var databasePath: String
     /// The IDE image.
     public var ideImage: String
+    /// Whether IDE services name the image by digest or id instead of `ideImage`'s tag.
+    public var pinImage: Bool
     /// Ready containers the pool keeps.
     public var poolSize: Int
     /// CPUs per container.
@@ -134,6 +136,7 @@ public struct Settings: Sendable {
         dockerHost = endpoint
         databasePath = env.string(.databasePath)
         ideImage = env.string(.ideImage)
+        pinImage = try env.boolean(.pinImage)
         poolSize = try env.integer(.poolSize, in: 0...1000)
         containerCPULimit = try env.number(.cpuLimit, in: 0.01...1024)
         containerMemoryLimit = try env.byteSize(.memoryLimit)
