@@ -46,6 +46,7 @@ struct ClaimAPITests {
 
     /// Swarm's executor asks a registry for an image named by tag at every task start (here
     /// none answers, and each start waited for the lookup to fail); named by id it asks nobody.
+    /// The local Swarm has one node, so the dev image (imported, no digest) is named by its id.
     @Test func containersRunTheImagePinnedByItsIDUnlessTheSettingSaysNo() async throws {
         let engine = try TestEnvironment.engine()
         let held = try await engine.image(TestEnvironment.image)

@@ -6,20 +6,22 @@
 /// named by tag, 6.3 s by id). Pinning also makes every container of a deployment run the
 /// same image until the name is pointed elsewhere, as `docker service create` does by resolving
 /// the tag to a digest.
+///
+/// An image from a registry is named by its digest, which every node can pull. One that came
+/// from no registry (built or imported) is named by its id only on a single-node swarm: the
+/// same image imported on two nodes has two ids, so on more nodes it keeps its tag.
 enum PinnedImage {
-    /// What to put in the service spec for `name`, given what the engine holds under it: the
-    /// registry digest of `name`'s repository, else the image id; `name` itself when it is
-    /// already pinned.
-    static func reference(for name: String, holding image: DockerImage) -> String {
+    /// What to put in the service spec for `name`, given what the engine holds under it and,
+    /// asked only when the image has no digest of `name`'s repository, the swarm's node count.
+    /// `name` itself when it is already pinned.
+    static func reference(for name: String, holding image: DockerImage, swarmNodes: () async throws -> Int) async rethrows -> String {
         if name.contains("@") || isImageID(name) { return name }
         let wanted = familiar(repository(of: name))
-        let digests = image.repoDigests ?? []
-        if let digest = digests.first(where: { familiar(repository(of: $0)) == wanted }) {
+        if let digest = (image.repoDigests ?? []).first(where: { familiar(repository(of: $0)) == wanted }) {
             return digest
         }
-        return image.id
+        return try await swarmNodes() == 1 ? image.id : name
     }
-
     /// `name` without its tag or digest: `registry:5000/team/ide:1` -> `registry:5000/team/ide`.
     static func repository(of name: String) -> String {
         let undigested = name.split(separator: "@", maxSplits: 1).first.map(String.init) ?? name

@@ -73,10 +73,10 @@ public struct ContainerLauncher: Sendable {
     /// Makes the record's secret and service, or finds the ones an earlier attempt made
     /// (an attempt whose answer an outage swallowed): both are named after the record.
     private func createService(for record: ContainerRecord) async throws -> String {
-        let image = try await engine.image(settings.ideImage)
+        let image = try await blueprint.imageReference(holding: try await engine.image(settings.ideImage)) { try await engine.nodes().count }
         // The secret before the service: a service whose secret is missing cannot start.
         let secret = try await secrets.ensure(for: record.id)
-        let spec = blueprint.spec(for: record.id, pooled: record.isPreWarmed, agentSecret: secret, imageReference: blueprint.imageReference(holding: image))
+        let spec = blueprint.spec(for: record.id, pooled: record.isPreWarmed, agentSecret: secret, imageReference: image)
         do {
             return try await engine.createService(spec)
         } catch let error as DockerError where error.code == .conflict {

@@ -41,8 +41,8 @@ public struct ServiceBlueprint: Sendable {
 
     /// How the spec names the image, given what the engine holds under `IDE_CONTAINER_IMAGE`:
     /// pinned (`PinnedImage`) unless `IDE_CONTAINER_IMAGE_PINNED` is false.
-    public func imageReference(holding held: DockerImage) -> String {
-        pinImage ? PinnedImage.reference(for: image, holding: held) : image
+    public func imageReference(holding held: DockerImage, swarmNodes: () async throws -> Int) async rethrows -> String {
+        pinImage ? try await PinnedImage.reference(for: image, holding: held, swarmNodes: swarmNodes) : image
     }
 
     /// The spec of container `id`, with its agent-token secret when agents get tokens, running
