@@ -30,7 +30,7 @@ from datetime import datetime, timedelta, timezone
 SIZES = {
     "full": dict(warm_pool=40, warm_claims=200, concurrency=[1, 8, 32], cold=[(1, 20), (8, 24)],
                  burst=(50, 10), wrk_seconds=10, wrk_connections=32, small_records=100, record_steps=[1000, 10000],
-                 records_rounds=3, scale=200, idle_seconds=60, reconcile_interval=None),
+                 records_rounds=5, scale=200, idle_seconds=60, reconcile_interval=None),
     "quick": dict(warm_pool=2, warm_claims=2, concurrency=[1, 2], cold=[(1, 1)],
                   burst=(3, 1), wrk_seconds=1, wrk_connections=4, small_records=100, record_steps=[200],
                   records_rounds=1, scale=3, idle_seconds=5, reconcile_interval="2s"),
