@@ -22,6 +22,7 @@ enum PinnedImage {
         }
         return try await swarmNodes() == 1 ? image.id : name
     }
+
     /// `name` without its tag or digest: `registry:5000/team/ide:1` -> `registry:5000/team/ide`.
     static func repository(of name: String) -> String {
         let undigested = name.split(separator: "@", maxSplits: 1).first.map(String.init) ?? name

@@ -31,7 +31,7 @@ extension SettingKey {
     static let dockerHost = SettingKey("DOCKER_HOST", "unix:///var/run/docker.sock", "Docker engine endpoint: unix:///path or tcp://host:port.")
     static let databasePath = SettingKey("DATABASE_PATH", "data/containers.db", "SQLite database file; its directory is created if missing.")
     static let ideImage = SettingKey("IDE_CONTAINER_IMAGE", "classla-ide-container:latest", "Image every IDE container runs.")
-    static let pinImage = SettingKey("IDE_CONTAINER_IMAGE_PINNED", "true", "true creates every IDE service with the image the engine holds under IDE_CONTAINER_IMAGE, pinned by its registry digest (or by its image id when it came from no registry), so no task start asks a registry what the tag means; false passes the name as given, for a swarm whose nodes each build their own image under that name.")
+    static let pinImage = SettingKey("IDE_CONTAINER_IMAGE_PINNED", "true", "true creates every IDE service with the image the engine holds under IDE_CONTAINER_IMAGE pinned, so no task start asks a registry what the tag means: by its registry digest, or, for an image from no registry, by its image id on a one-node swarm (on more nodes it keeps the tag: each node's import has its own id); false always passes the name as given.")
     static let poolSize = SettingKey("PRE_WARMED_QUEUE_SIZE", "10", "How many ready containers the pool keeps (0 disables pre-warming).")
     static let cpuLimit = SettingKey("CONTAINER_CPU_LIMIT", "2", "CPU limit per IDE container, in CPUs (fractions allowed).", aliases: ["RESOURCE_CPU_LIMIT"])
     static let memoryLimit = SettingKey("CONTAINER_MEMORY_LIMIT", "4GB", "Memory limit per IDE container: bytes, or a number with K/KB/M/MB/G/GB/T/TB (powers of 1024).", aliases: ["RESOURCE_MEMORY_LIMIT"])
