@@ -2,7 +2,8 @@
 # A local moto S3 server that checks SigV4 signatures, for tests.
 #
 #   scripts/moto-s3.sh start <state-dir> [bucket ...]
-#       Starts moto on a free 127.0.0.1 port, creates an IAM user with an inline s3:* policy and
+#       Starts moto on a free port of MOTO_HOST (default 127.0.0.1; an address of this host that
+#       containers reach, such as the docker_gwbridge gateway, lets IDE containers sync with it), creates an IAM user with an inline s3:* policy and
 #       an access key, creates the buckets with those (signed) credentials and prints one JSON line:
 #       {"endpoint":"http://127.0.0.1:PORT","region":"us-east-1","accessKeyId":"...","secretAccessKey":"...","roleArn":"...","pid":N}
 #       The user may also call sts:AssumeRole on roleArn (a role allowed s3:*), so the same server
@@ -19,6 +20,7 @@
 set -euo pipefail
 
 NO_AUTH_CALLS=5
+BIND="${MOTO_HOST:-127.0.0.1}"
 REGION=us-east-1
 READY_TIMEOUT=20
 
@@ -80,12 +82,12 @@ cmd_start() {
     py=$(python_bin)
     "$py" -c 'import moto.server, boto3' 2>/dev/null || die "moto[server] and boto3 are required (pip install 'moto[server]' boto3)"
 
-    port=$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-    endpoint="http://127.0.0.1:$port"
+    port=$("$py" -c 'import socket; s = socket.socket(); s.bind(("'"$BIND"'", 0)); print(s.getsockname()[1]); s.close()')
+    endpoint="http://$BIND:$port"
 
     log "starting moto on $endpoint (INITIAL_NO_AUTH_ACTION_COUNT=$NO_AUTH_CALLS, log $dir/moto.log)"
     INITIAL_NO_AUTH_ACTION_COUNT=$NO_AUTH_CALLS \
-        setsid "$py" -m moto.server -H 127.0.0.1 -p "$port" </dev/null >"$dir/moto.log" 2>&1 &
+        setsid "$py" -m moto.server -H "$BIND" -p "$port" </dev/null >"$dir/moto.log" 2>&1 &
     pid=$!
     echo "$pid" >"$dir/moto.pid"
 
