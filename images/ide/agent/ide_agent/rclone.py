@@ -94,12 +94,15 @@ class Rclone:
         kwargs = {}
         if self.run_as is not None:
             kwargs.update(user=self.run_as[0], group=self.run_as[1], extra_groups=[])
-        process = subprocess.Popen(
-            [self.binary] + args + common,
-            stdin=subprocess.PIPE if data is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=self.environment(target, credentials), cwd="/", start_new_session=True, **kwargs,
-        )
+        try:
+            process = subprocess.Popen(
+                [self.binary] + args + common,
+                stdin=subprocess.PIPE if data is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                env=self.environment(target, credentials), cwd="/", start_new_session=True, **kwargs,
+            )
+        except OSError as e:
+            raise RcloneError(f"cannot start {self.binary}: {e.strerror}") from None
         with self._lock:
             self._current = process
         try:

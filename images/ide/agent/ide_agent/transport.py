@@ -49,7 +49,7 @@ def error(status, message, allow=None):
 
 class _Refused(Exception):
     def __init__(self, response):
-        super().__init__(response.status)
+        super().__init__(response.status if response is not None else "closed")
         self.response = response
 
 
