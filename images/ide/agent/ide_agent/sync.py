@@ -221,15 +221,20 @@ class SyncEngine(threading.Thread):
             raise PassError(f"the S3 credentials expired at {_fmt(credentials.expires_at)} and were not refreshed")
         return target, credentials
 
+    def _latest(self, credentials):
+        # Every rclone run signs with the newest keys, even in a pass that started before POST /credentials.
+        with self.cond:
+            return self.credentials or credentials
+
     def _rclone(self, args, target, credentials, what, stdin_lines=None):
         try:
-            return self.rclone.run(args, target, credentials, stdin_lines)
+            return self.rclone.run(args, target, self._latest(credentials), stdin_lines)
         except RcloneError as e:
             raise PassError(f"{what} failed: {e}") from None
 
     def _list_remote(self, target, credentials):
         try:
-            entries = self.rclone.lsjson(target.path(), target, credentials,
+            entries = self.rclone.lsjson(target.path(), target, self._latest(credentials),
                                          ["--fast-list", "--use-server-modtime", *self.excludes.rclone_args()])
         except RcloneError as e:
             raise PassError(f"listing the bucket failed: {e}") from None
@@ -402,7 +407,7 @@ class SyncEngine(threading.Thread):
 
     def _remote_md5(self, paths, target, credentials):
         try:
-            entries = self.rclone.lsjson(target.path(), target, credentials,
+            entries = self.rclone.lsjson(target.path(), target, self._latest(credentials),
                                          ["--hash", "--hash-type", "md5", "--files-from-raw", "-"],
                                          stdin_lines=paths) if paths else {}
         except (RcloneError, ValueError):

@@ -19,6 +19,7 @@ import pytest
 AGENT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(AGENT_DIR)))
 MOTO_SCRIPT = os.path.join(REPO, "scripts", "moto-s3.sh")
+sys.path.insert(0, AGENT_DIR)  # unit tests import ide_agent directly
 TOKEN = "a" * 32 + "0123456789abcdef" * 2
 
 
