@@ -328,6 +328,7 @@ class SyncEngine(threading.Thread):
                 try:
                     os.rename(os.path.join(workspace, p), os.path.join(workspace, conflict_name(p, when)))
                     pull.append(p)
+                    push.append(conflict_name(p, when))
                     self._count_conflict(p)
                 except OSError as e:
                     errors.append(f"keeping the workspace's version of {p} failed: {e.strerror}")
@@ -337,7 +338,7 @@ class SyncEngine(threading.Thread):
                     self._rclone(["copyto", "--use-server-modtime", f"{target.path()}/{p}",
                                   os.path.join(workspace, conflict_name(p, when))], target, credentials,
                                  "keeping the bucket's version of a conflicting file")
-                    push.append(p)
+                    push += [p, conflict_name(p, when)]
                     self._count_conflict(p)
                 except PassError as e:
                     errors.append(str(e))
@@ -378,13 +379,11 @@ class SyncEngine(threading.Thread):
                 errors.append(str(e))
                 after = {}
             for p in pushed:
-                updates[p] = (local[p], after[p]) if p in after else None
+                identity = local.get(p) or self._identity(p)  # kept conflict versions were not listed
+                updates[p] = (identity, after[p]) if p in after and identity else None
         for p in pulled:
-            try:
-                st = os.lstat(os.path.join(workspace, p))
-                updates[p] = ((st.st_size, st.st_mtime_ns), remote[p])
-            except OSError:
-                updates[p] = None
+            identity = self._identity(p)
+            updates[p] = (identity, remote[p]) if identity else None
         updates.update({p: None for p in plan.forget + deleted_remote + deleted_local})
 
         with self.cond:
@@ -397,8 +396,6 @@ class SyncEngine(threading.Thread):
                 now = utcnow()
                 self.last_push_at = now
                 self.last_pull_at = now
-            if local_wins or remote_wins:
-                self.rerun = True  # the kept versions go to the other side right away
         if pushed or pulled or deleted_remote or deleted_local:
             self.log(f"sync pass: {len(pushed)} pushed, {len(pulled)} pulled, {len(deleted_remote)} deleted in the bucket, "
                      f"{len(deleted_local)} deleted in the workspace, {len(local_wins) + len(remote_wins)} conflicts")
@@ -424,12 +421,15 @@ class SyncEngine(threading.Thread):
             self.conflicts += 1
         self.log(f"conflict: both sides changed {path}; both versions kept")
 
-    def _unchanged(self, rel, identity):
+    def _identity(self, rel):
         try:
             st = os.lstat(os.path.join(self.config.workspace, rel))
         except OSError:
-            return False
-        return (st.st_size, st.st_mtime_ns) == tuple(identity)
+            return None
+        return (st.st_size, st.st_mtime_ns)
+
+    def _unchanged(self, rel, identity):
+        return self._identity(rel) == tuple(identity)
 
     def _remove_local(self, rel):
         root = self.config.workspace.rstrip("/")
