@@ -206,9 +206,10 @@ class Agent:
     def prepare_activity_file(self):
         """Creates the activity file other processes touch, writable by the workspace user."""
         os.makedirs(self.config.state_dir, exist_ok=True)
-        if not os.path.exists(self.activity_file):
-            with open(self.activity_file, "a"):
-                pass
+        if not os.path.lexists(self.activity_file):
+            os.close(os.open(self.activity_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o664))
+        if os.path.islink(self.activity_file):
+            raise OSError(0, f"{self.activity_file} is a symbolic link")
         if os.geteuid() == 0:
             try:
                 entry = pwd.getpwnam(self.config.user)
@@ -256,7 +257,13 @@ def write_state(state_dir, state, hydrated, log):
     tmp = f"{path}.tmp"
     try:
         os.makedirs(state_dir, exist_ok=True)
-        with open(tmp, "w") as f:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        # O_EXCL|O_NOFOLLOW: never write through a link someone else put there.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        with os.fdopen(fd, "w") as f:
             json.dump({"state": state, "hydrated": hydrated}, f)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)

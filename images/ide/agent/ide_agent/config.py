@@ -69,6 +69,8 @@ class Config:
             watch=(env.get("IDE_SYNC_WATCH", "").strip() or "auto").lower(),
             activity_report_interval=_float(env, "IDE_ACTIVITY_REPORT_INTERVAL", 60.0),
         )
+        if config.poll_interval < 0.5:
+            raise ValueError("IDE_SYNC_POLL_INTERVAL must be at least 0.5 seconds")
         if not 0 < config.port < 65536:
             raise ValueError("IDE_AGENT_PORT must be a TCP port")
         if config.watch not in ("auto", "inotify", "poll"):

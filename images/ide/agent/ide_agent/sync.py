@@ -9,7 +9,6 @@ plan.py for the rules). A pass starts when:
   - a flush asks for one (POST /flush, SIGTERM), or a pass asks for a follow-up (conflicts).
 """
 
-import hashlib
 import os
 import threading
 import time
@@ -30,14 +29,6 @@ def utcnow():
 
 def _remote_time(value):
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def _md5(path):
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class SyncEngine(threading.Thread):
@@ -248,9 +239,17 @@ class SyncEngine(threading.Thread):
         return ["--transfers", n, "--checkers", n] + ([] if listed else self.excludes.rclone_args())
 
     def _begin_apply(self, paths):
+        # Events on these paths (and the directories rclone creates for them) are the agent's own.
+        ignore = set()
+        for path in paths:
+            ignore.add(path)
+            parent = os.path.dirname(path)
+            while parent and parent not in ignore:
+                ignore.add(parent)
+                parent = os.path.dirname(parent)
         with self.cond:
             self.applying = True
-            self.ignore = set(paths)
+            self.ignore = ignore
 
     def _end_apply(self):
         with self.cond:
@@ -293,12 +292,9 @@ class SyncEngine(threading.Thread):
         if plan.both_changed:
             same_size = [p for p in plan.both_changed if local[p][0] == remote[p][0]]
             remote_md5 = self._remote_md5(same_size, target, credentials) if same_size else {}
+            local_md5 = self._local_md5([p for p in same_size if p in remote_md5], target, credentials)
             for p in plan.both_changed:
-                try:
-                    same = p in remote_md5 and remote_md5[p] == _md5(os.path.join(workspace, p))
-                except OSError:
-                    same = False
-                if same:
+                if p in remote_md5 and remote_md5[p] == local_md5.get(p):
                     updates[p] = (local[p], remote[p])
                 elif local[p][1] >= _remote_time(remote[p][1]).timestamp() * 1e9:
                     local_wins.append(p)
@@ -326,12 +322,13 @@ class SyncEngine(threading.Thread):
             for p in remote_wins:
                 # The bucket's version is newer: the workspace's version moves aside, then the pull.
                 try:
-                    os.rename(os.path.join(workspace, p), os.path.join(workspace, conflict_name(p, when)))
+                    self._rclone(["moveto", os.path.join(workspace, p), os.path.join(workspace, conflict_name(p, when))],
+                                 target, credentials, "keeping the workspace's version of a conflicting file")
                     pull.append(p)
                     push.append(conflict_name(p, when))
                     self._count_conflict(p)
-                except OSError as e:
-                    errors.append(f"keeping the workspace's version of {p} failed: {e.strerror}")
+                except PassError as e:
+                    errors.append(str(e))
             for p in local_wins:
                 # The workspace's version is newer: the bucket's version is saved beside it first.
                 try:
@@ -365,10 +362,14 @@ class SyncEngine(threading.Thread):
                     deleted_remote = delete_remote
                 except PassError as e:
                     errors.append(str(e))
-            for p in delete_local:
-                if self._unchanged(p, local[p]):
-                    self._remove_local(p)
-                    deleted_local.append(p)
+            unchanged = [p for p in delete_local if self._unchanged(p, local[p])]
+            if unchanged:
+                try:
+                    self._rclone(["delete", "--files-from-raw", "-", workspace], target, credentials,
+                                 "deleting in the workspace", unchanged)
+                    deleted_local = unchanged
+                except PassError as e:
+                    errors.append(str(e))
         finally:
             self._end_apply()
 
@@ -416,6 +417,22 @@ class SyncEngine(threading.Thread):
                 result[path] = hashes["md5"].lower()
         return result
 
+    def _local_md5(self, paths, target, credentials):
+        # Through rclone as the workspace user: the agent (root) never opens workspace files.
+        if not paths:
+            return {}
+        try:
+            out = self._rclone(["md5sum", "--files-from-raw", "-", self.config.workspace], target, credentials,
+                               "hashing workspace files", paths)
+        except PassError:
+            return {}
+        result = {}
+        for line in out.decode("utf-8", "replace").splitlines():
+            digest, _, path = line.partition("  ")
+            if path:
+                result[path] = digest.lower()
+        return result
+
     def _count_conflict(self, path):
         with self.cond:
             self.conflicts += 1
@@ -430,20 +447,6 @@ class SyncEngine(threading.Thread):
 
     def _unchanged(self, rel, identity):
         return self._identity(rel) == tuple(identity)
-
-    def _remove_local(self, rel):
-        root = self.config.workspace.rstrip("/")
-        try:
-            os.remove(os.path.join(root, rel))
-        except FileNotFoundError:
-            pass
-        parent = os.path.dirname(rel)
-        while parent:
-            try:
-                os.rmdir(os.path.join(root, parent))
-            except OSError:
-                break
-            parent = os.path.dirname(parent)
 
 
 def _fmt(when):

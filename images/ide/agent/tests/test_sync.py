@@ -273,3 +273,64 @@ def test_conflict_with_a_newer_bucket_version_keeps_the_workspace_version_aside(
     assert agent.read("lab.py") == b"platform update\n" and agent.read(loser) == b"student edit\n"
     assert body(s3, bucket, "lab.py") == b"platform update\n" and body(s3, bucket, loser) == b"student edit\n"
     assert agent.sync()["conflicts"] == 1
+
+
+def test_workspace_prefix_and_activity_reports(make_agent, tmp_path):
+    # moto refuses prefixed listings when it checks SigV4 (a moto bug; botocore fails the same way),
+    # so this test uses a moto that accepts any signature.
+    import socket
+    import subprocess
+    import sys
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    import boto3
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    reports = []
+
+    class Activity(BaseHTTPRequestHandler):
+        def do_POST(self):
+            reports.append((self.path, self.headers.get("Authorization")))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    service = HTTPServer(("127.0.0.1", 0), Activity)
+    threading.Thread(target=service.serve_forever, daemon=True).start()
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="k",
+                          aws_secret_access_key="s")
+
+        def up():
+            try:
+                s3.list_buckets()
+                return True
+            except Exception:
+                return False
+        eventually(up, 20, "moto without signature checks")
+        s3.create_bucket(Bucket="shared")
+        fill(s3, "shared", {"alice/work/a.py": b"alice", "bob/b.py": b"bob", "alice2/x": b"not alice"})
+        agent = make_agent(QUIET)
+        moto = {"region": "us-east-1", "accessKeyId": "k", "secretAccessKey": "s", "endpoint": endpoint}
+        url = f"http://127.0.0.1:{service.server_address[1]}/api/containers/c1/activity"
+        agent.assign(moto, "shared", workspacePrefix="/alice/", activityUrl=url, activityToken="act-token")
+        agent.wait_ready()
+        assert agent.files() == ["work/a.py"]
+        agent.write("new.txt", b"n")
+        assert agent.request("POST", "/flush")[0] == 200
+        assert keys(s3, "shared") == ["alice/new.txt", "alice/work/a.py", "alice2/x", "bob/b.py"]
+        eventually(lambda: reports, 5, "an activity report")
+        assert reports[0] == ("/api/containers/c1/activity", "Bearer act-token")
+    finally:
+        service.shutdown()
+        server.kill()
+        server.wait(10)
