@@ -83,6 +83,21 @@ def moto():
         subprocess.run(["bash", MOTO_SCRIPT, "stop", state], capture_output=True, timeout=30)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def open_moto():
+    """A second moto that checks no signature, started in the background at session start (it takes
+    seconds to import): moto refuses prefixed listings when it checks SigV4, so the
+    workspacePrefix test needs this one."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.kill()
+        process.wait(10)
+
+
 @pytest.fixture(scope="session")
 def s3(moto):
     import boto3

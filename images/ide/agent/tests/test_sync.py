@@ -275,22 +275,14 @@ def test_conflict_with_a_newer_bucket_version_keeps_the_workspace_version_aside(
     assert agent.sync()["conflicts"] == 1
 
 
-def test_workspace_prefix_and_activity_reports(make_agent, tmp_path):
+def test_workspace_prefix_and_activity_reports(make_agent, open_moto):
     # moto refuses prefixed listings when it checks SigV4 (a moto bug; botocore fails the same way),
     # so this test uses a moto that accepts any signature.
-    import socket
-    import subprocess
-    import sys
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
 
     import boto3
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     reports = []
 
     class Activity(BaseHTTPRequestHandler):
@@ -306,7 +298,7 @@ def test_workspace_prefix_and_activity_reports(make_agent, tmp_path):
     service = HTTPServer(("127.0.0.1", 0), Activity)
     threading.Thread(target=service.serve_forever, daemon=True).start()
     try:
-        endpoint = f"http://127.0.0.1:{port}"
+        endpoint = open_moto
         s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="k",
                           aws_secret_access_key="s")
 
@@ -332,5 +324,3 @@ def test_workspace_prefix_and_activity_reports(make_agent, tmp_path):
         assert reports[0] == ("/api/containers/c1/activity", "Bearer act-token")
     finally:
         service.shutdown()
-        server.kill()
-        server.wait(10)
