@@ -198,3 +198,9 @@ class Server(ThreadingHTTPServer):
         self.app = app
         self.log = log
         super().__init__(address, _Handler)
+
+    def server_bind(self):
+        # HTTPServer.server_bind resolves its own name (getfqdn): a DNS lookup at start that can
+        # hang in a container without DNS. The name is never used here.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
