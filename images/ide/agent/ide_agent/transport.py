@@ -180,10 +180,12 @@ class _Handler(socketserver.BaseRequestHandler):
         try:
             send(sock, response, head_only)
             sock.shutdown(socket.SHUT_WR)
-            # Drain what the client still sends so the close does not reset the response.
-            sock.settimeout(0.5)
-            while sock.recv(4096):
-                pass
+            # Drain what the client still sends (at most 1 s) so the close does not reset the response.
+            deadline = time.monotonic() + 1.0
+            while time.monotonic() < deadline:
+                sock.settimeout(max(0.01, deadline - time.monotonic()))
+                if not sock.recv(65536):
+                    break
         except OSError:
             pass
 
