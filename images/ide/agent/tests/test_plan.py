@@ -51,3 +51,14 @@ def test_excludes_follow_rclone_rules():
     assert ex.file("ab.log") and not ex.file("abc.log") and not ex.file("a/b.log")
     assert ex.any("app/node_modules") and ex.any("x/.cache/y") and not ex.any("src/main.py")
     assert ex.rclone_args()[:2] == ["--exclude", "node_modules/**"]
+
+
+def test_readme_lists_exactly_the_environment_the_agent_reads():
+    import os
+    import re
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(here, "ide_agent", "config.py")) as f:
+        read = set(re.findall(r'"((?:IDE|RCLONE)_[A-Z_]+)"', f.read()))
+    with open(os.path.join(here, "README.md")) as f:
+        listed = set(re.findall(r"^\| `([A-Z_]+)` \|", f.read(), re.M))
+    assert read == listed
