@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 from .plan import conflict_name, make_plan, too_many_deletions
 from .rclone import RcloneError
-from .watch import walk_files
+from .watch import syncable, walk_files
 
 
 class PassError(Exception):
@@ -231,7 +231,7 @@ class SyncEngine(threading.Thread):
             raise PassError(f"listing the bucket failed: {e}") from None
         except ValueError:
             raise PassError("listing the bucket failed: rclone printed no valid JSON") from None
-        return {path: (e["Size"], e["ModTime"]) for path, e in entries.items()}
+        return {path: (e["Size"], e["ModTime"]) for path, e in entries.items() if syncable(path)}
 
     def _transfer_flags(self, listed=False):
         # A --files-from-raw list is already filtered, and rclone refuses other filters with it.

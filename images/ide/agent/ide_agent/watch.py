@@ -35,6 +35,11 @@ MASK = (IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | I
 EVENT = struct.Struct("iIII")
 
 
+def syncable(rel):
+    """Whether a path can go through rclone's line-based file lists (no line breaks in it)."""
+    return "\n" not in rel and "\r" not in rel
+
+
 def walk_files(root, excludes):
     """Regular files under root (symlinks and excluded paths skipped): {relpath: (size, mtime_ns)}."""
     files = {}
@@ -50,7 +55,7 @@ def walk_files(root, excludes):
         dirs[:] = kept
         for name in names:
             rel = f"{rel_dir}/{name}" if rel_dir else name
-            if excludes.file(rel):
+            if excludes.file(rel) or not syncable(rel):
                 continue
             try:
                 st = os.lstat(os.path.join(directory, name))

@@ -62,3 +62,16 @@ def test_readme_lists_exactly_the_environment_the_agent_reads():
     with open(os.path.join(here, "README.md")) as f:
         listed = set(re.findall(r"^\| `([A-Z_]+)` \|", f.read(), re.M))
     assert read == listed
+
+
+def test_the_walk_skips_links_excludes_and_names_rclone_lists_cannot_carry(tmp_path):
+    from ide_agent.watch import walk_files
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_bytes(b"a")
+    (tmp_path / "odd\nname").write_bytes(b"x")
+    (tmp_path / "node_modules").mkdir()
+    (tmp_path / "node_modules" / "m.js").write_bytes(b"m")
+    (tmp_path / "link").symlink_to(tmp_path / "src")
+    (tmp_path / "file-link").symlink_to(tmp_path / "src" / "a.py")
+    files = walk_files(str(tmp_path), Excludes(["node_modules/**"]))
+    assert list(files) == ["src/a.py"] and files["src/a.py"][0] == 1

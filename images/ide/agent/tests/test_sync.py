@@ -324,3 +324,4 @@ def test_workspace_prefix_and_activity_reports(make_agent, open_moto):
         assert reports[0] == ("/api/containers/c1/activity", "Bearer act-token")
     finally:
         service.shutdown()
+
