@@ -26,6 +26,8 @@ export IDE_ORCHESTRATOR_BINARY="$(swift build --show-bin-path)/ide-orchestrator"
 status=0
 swift test --skip-build "$@" || status=$?
 if [ "${STACK_TEST:-$([ $# -eq 0 ] && echo 1 || echo 0)}" = 1 ]; then
+    # The reference image's agent against moto (SigV4 checked) and the real rclone.
+    images/ide/agent/tests/run.sh || status=1
     # The dashboard in headless Chromium, and the event stream under 100 clients and a restart.
     Tests/browser/run.sh || status=1
     # schemathesis against the running binary (FUZZ_MAX_EXAMPLES=500 FUZZ_MIN_CASES=2000 for the full run).
@@ -33,7 +35,7 @@ if [ "${STACK_TEST:-$([ $# -eq 0 ] && echo 1 || echo 0)}" = 1 ]; then
     # Issue 8: a 30 s engine outage, an unopenable store, and a kill -9 storm (quick counts).
     Tests/faults/run.sh || status=1
     DOCKER_HOST="$IDE_TEST_DOCKER_HOST" scripts/stack-test.sh || status=1
-    DOCKER_HOST="$IDE_TEST_DOCKER_HOST" IDE_DEV_IMAGE="$IDE_TEST_IMAGE" scripts/quickstart-test.sh || status=1
+    DOCKER_HOST="$IDE_TEST_DOCKER_HOST" scripts/quickstart-test.sh || status=1
     # The benchmark with tiny counts on the debug build: it still runs and writes valid JSON (no timing asserted).
     IDE_DEV_IMAGE="$IDE_TEST_IMAGE" scripts/benchmark.sh --quick --out "$(mktemp -d)" || status=1
 fi
