@@ -15,6 +15,8 @@
 # Also read: SWARM_NETWORK, HTTP_PORT, DOMAIN (localhost or an IP; a domain name needs
 #            scripts/deploy-traefik.sh), DOCKER_SOCKET (the engine socket on the manager, default
 #            the unix socket of DOCKER_HOST or /var/run/docker.sock), ORCHESTRATOR_USER, S3_*,
+#            PROXY_NETWORK and PROXY_SUBNET (the network only Traefik and the service join,
+#            default STACK-proxy and 10.231.0.0/24; the subnet is the service's TRUSTED_PROXIES),
 #            and every other variable of ENVIRONMENT_VARIABLES.md (passed to the service).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +31,8 @@ log() { echo "$what: $*" >&2; }
 miss() { missing+=("$*"); }
 
 export SWARM_NETWORK="${SWARM_NETWORK:-ide-network}"
+# Traefik reaches the API over this stack's own network; its subnet is the service's TRUSTED_PROXIES.
+export PROXY_NETWORK="${PROXY_NETWORK:-$STACK-proxy}" PROXY_SUBNET="${PROXY_SUBNET:-10.231.0.0/24}"
 export HTTP_PORT="${HTTP_PORT:-80}"
 export ORCHESTRATOR_IMAGE="${ORCHESTRATOR_IMAGE:-ide-orchestrator:latest}"
 export TRAEFIK_IMAGE="${TRAEFIK_IMAGE:-traefik:v3.7}"

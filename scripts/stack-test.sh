@@ -4,7 +4,8 @@
 # loopback port: /api/health answers 200; POST /api/containers/start answers 201; the returned
 # code, vnc and web URLs reach those ports of the IDE container with the prefix stripped; a
 # WebSocket upgrade through the code URL succeeds and echoes; /dashboard is routed to the
-# service; and `docker stack rm` leaves no service, network, secret, config or container of
+# service; the service trusts exactly the subnet of the proxy network Traefik reaches it over;
+# and `docker stack rm` leaves no service, network, secret, config or container of
 # the stack behind. Prints one PASS/FAIL line per check and exits non-zero on any failure.
 #
 # Needs: DOCKER_HOST (scripts/test.sh passes the private Swarm's), IDE_ORCHESTRATOR_BINARY (a
@@ -114,6 +115,17 @@ case "$dash_status" in
     200) if [[ "$dash_body" == *'<html'* ]]; then pass "GET /dashboard/ loads the dashboard through Traefik (200)"; else fail "GET /dashboard/ answered 200 without the page: ${dash_body:0:200}"; fi ;;
     *) fail "GET /dashboard/ answered $dash_status: ${dash_body:0:200}" ;;
 esac
+
+# Traefik reaches the service over the stack's proxy network, whose subnet alone the service
+# trusts to name the client in X-Forwarded-For (never the IDE network, where the tenants are).
+proxy_subnet="$(docker network inspect "$STACK-proxy" --format '{{range .IPAM.Config}}{{.Subnet}}{{end}}' 2>/dev/null || true)"
+trusted="$(docker service inspect "${STACK}_orchestrator" --format '{{range .Spec.TaskTemplate.ContainerSpec.Env}}{{println .}}{{end}}' | sed -n 's/^TRUSTED_PROXIES=//p')"
+routed="$(docker service inspect "${STACK}_orchestrator" --format '{{index .Spec.Labels "traefik.swarm.network"}}')"
+if [ -n "$proxy_subnet" ] && [ "$trusted" = "$proxy_subnet" ] && [ "$routed" = "$STACK-proxy" ]; then
+    pass "the service trusts only the proxy network $STACK-proxy ($proxy_subnet) Traefik reaches it over"
+else
+    fail "proxy network: subnet '$proxy_subnet', TRUSTED_PROXIES '$trusted', traefik.swarm.network '$routed'"
+fi
 
 docker stack rm "$STACK" >/dev/null
 if eventually 60 nothing_left; then pass "docker stack rm left no service, network, secret, config or container of $STACK"; else fail "docker stack rm left: $(leftovers | tr '\n' ' ')"; fi

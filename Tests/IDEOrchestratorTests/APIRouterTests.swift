@@ -294,7 +294,7 @@ import Testing
             responses.append(try await client.execute(uri: "/api/containers", method: .get, headers: Self.keyOne))
             responses.append(try await client.execute(uri: "/api/containers/\(ready.id)", method: .get, headers: Self.keyOne))
             responses.append(try await client.execute(uri: "/api/queue", method: .get, headers: Self.keyOne))
-            responses.append(try await client.execute(uri: "/api/health", method: .get))
+            responses.append(try await client.execute(uri: "/api/health", method: .get, headers: Self.keyOne))
             return responses.map(Self.text)
         }
 
@@ -414,11 +414,11 @@ import Testing
         }
     }
 
-    @Test func healthAnswersWithoutAKeyWhenSpawningIsAllowed() async throws {
+    @Test func healthAnswersWithItsFiguresToTheKeyWhenSpawningIsAllowed() async throws {
         let harness = try Harness()
         try await harness.insertReadyPoolContainer()
         try await harness.test { client in
-            let response = try await client.execute(uri: "/api/health", method: .get)
+            let response = try await client.execute(uri: "/api/health", method: .get, headers: Self.keyOne)
             #expect(response.status == .ok)
             let body = try Self.json(response)
             #expect(body["status"] as? String == "ok")
@@ -430,7 +430,7 @@ import Testing
 
     @Test func healthIsUnavailableWithTheReasonWhenSpawningIsForbidden() async throws {
         try await Harness(gate: .forbidding).test { client in
-            let response = try await client.execute(uri: "/api/health", method: .get)
+            let response = try await client.execute(uri: "/api/health", method: .get, headers: Self.keyOne)
             #expect(response.status == .serviceUnavailable)
             let body = try Self.json(response)
             #expect(body["status"] as? String == "degraded")

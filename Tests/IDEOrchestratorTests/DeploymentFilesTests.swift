@@ -51,6 +51,23 @@ import Testing
         #expect(!compose.lowercased().contains("swarmmode"), "the v2 swarmMode flag does not start in Traefik v3")
     }
 
+    /// Issue 23, item 8: Traefik reaches the API over a network only it and the service join,
+    /// and exactly that network's subnet is trusted to name the client in X-Forwarded-For.
+    @Test func composeTrustsOnlyTraefiksOwnNetworkForForwardedAddresses() throws {
+        let http = try text("docker-compose.http.yml")
+        let subnet = "${PROXY_SUBNET:-10.231.0.0/24}"
+        #expect(http.contains("TRUSTED_PROXIES: \(subnet)\n"), "the service trusts the proxy network's subnet")
+        #expect(http.contains("  proxy:\n    name: ${PROXY_NETWORK:-ide-proxy}\n    driver: overlay\n    ipam:\n      config:\n        - subnet: \(subnet)\n"))
+        #expect(http.components(separatedBy: "    networks:\n      - ide\n      - proxy\n").count == 3, "Traefik and the service both join the proxy network")
+        #expect(http.contains("traefik.swarm.network: ${PROXY_NETWORK:-ide-proxy}"), "Traefik reaches the service over the proxy network")
+        #expect(!http.contains("TRUSTED_PROXIES: ${SWARM_NETWORK"), "the IDE network, where every tenant is, is never trusted")
+        let constraint = "--providers.swarm.constraints=Label(`traefik.swarm.network`,`${SWARM_NETWORK:-ide-network}`) || Label(`traefik.swarm.network`,`${PROXY_NETWORK:-ide-proxy}`)"
+        for file in ["docker-compose.http.yml", "docker-compose.https.yml"] {
+            #expect(try text(file).contains(constraint), "\(file) routes only this stack's networks")
+        }
+        #expect(try text("scripts/deploy-http.sh").contains(#"export PROXY_NETWORK="${PROXY_NETWORK:-$STACK-proxy}""#))
+    }
+
     @Test func dockerfileBuildsInSwiftAndRunsSlimWithHealthCheckVolumeAndNoSecret() throws {
         let dockerfile = try text("Dockerfile")
         for needle in ["ARG SWIFT_IMAGE=swift:6.3", "AS build", "FROM ${RUNTIME_IMAGE}", "COPY --from=build", "COPY Public",

@@ -52,14 +52,14 @@ import Testing
         try await harness.test { client in
             let before = try APIRouterTests.json(try await client.execute(uri: "/api/containers", method: .get, headers: APIRouterTests.keyOne))
             #expect(before["total"] as? Int == 0)
-            let health = try APIRouterTests.json(try await client.execute(uri: "/api/health", method: .get))
+            let health = try APIRouterTests.json(try await client.execute(uri: "/api/health", method: .get, headers: APIRouterTests.keyOne))
             #expect((health["pool"] as? [String: Any])?["ready"] as? Int == 0)
 
             try await harness.insertReadyPoolContainer()
 
             let after = try APIRouterTests.json(try await client.execute(uri: "/api/containers", method: .get, headers: APIRouterTests.keyOne))
             #expect(after["total"] as? Int == 1)
-            let healthAfter = try APIRouterTests.json(try await client.execute(uri: "/api/health", method: .get))
+            let healthAfter = try APIRouterTests.json(try await client.execute(uri: "/api/health", method: .get, headers: APIRouterTests.keyOne))
             #expect((healthAfter["pool"] as? [String: Any])?["ready"] as? Int == 1)
         }
     }

@@ -95,6 +95,37 @@ struct DockerEngineTests {
         }
     }
 
+    /// Issue 23, item 10: the engine keeps `Resources.Limits.Pids` (API 1.41), the task's container
+    /// gets it as `HostConfig.PidsLimit` and `pids.max`, and a fork bomb inside is refused forks.
+    @Test func aPidsLimitCapsTheProcessesOfAnIDEContainer() async throws {
+        let engine = try TestEnvironment.engine()
+        let settings = try Settings(environment: [
+            "API_KEY": "k", "IDE_CONTAINER_IMAGE": TestEnvironment.image, "IDE_CONTAINER_IMAGE_PINNED": "false", "SWARM_NETWORK": TestEnvironment.network,
+            "INSTANCE_NAME": TestEnvironment.uniqueName("pids"), "CONTAINER_PIDS_LIMIT": "32", "CONTAINER_MEMORY_LIMIT": "128MB", "CONTAINER_CPU_LIMIT": "0.5",
+        ])
+        let spec = ServiceBlueprint(settings: settings).spec(for: ContainerID.generate(), pooled: true)
+        let id = try await engine.createService(spec)
+        defer { Task { try? await engine.removeService(id) } }
+        #expect(try await engine.service(id).spec.taskTemplate.resources?.limits?.pids == 32, "the engine keeps Resources.Limits.Pids")
+        let task = try await eventually("the task to run") {
+            try await engine.tasks(serviceID: id, desiredState: "running").first(where: \.isRunning)
+        }
+        let containerID = try #require(task.status.containerStatus?.containerID)
+        let inspected = try JSONSerialization.jsonObject(with: Data(try await EngineRaw.get("/containers/\(containerID)/json").utf8)) as? [String: Any]
+        #expect((inspected?["HostConfig"] as? [String: Any])?["PidsLimit"] as? Int == 32)
+        let max = try await EngineRaw.exec(containerID, ["sh", "-c", "cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max"])
+        #expect(max.trimmingCharacters(in: .whitespacesAndNewlines) == "32")
+        // 200 background processes: the kernel refuses forks past the limit. `read` and `echo`
+        // are shell builtins, so the count is read without a fork.
+        let bomb = try await EngineRaw.exec(containerID, ["sh", "-c", """
+            exec 2>&1; i=0; while [ $i -lt 200 ]; do sleep 3 >/dev/null 2>&1 & i=$((i+1)); echo "started $i"; done
+            read n < /sys/fs/cgroup/pids.current || read n < /sys/fs/cgroup/pids/pids.current; echo "current $n"
+            """])
+        #expect(bomb.contains("can't fork") || bomb.contains("Resource temporarily unavailable"), "the fork bomb ran unchecked: \(bomb.suffix(300))")
+        let current = bomb.split(separator: "\n").compactMap { $0.hasPrefix("current ") ? Int($0.dropFirst(8)) : nil }
+        #expect(current.allSatisfy { $0 <= 32 }, "\(current)")
+    }
+
     @Test func missingImageIsItsOwnError() async throws {
         let engine = try TestEnvironment.engine()
         let error = await #expect(throws: DockerError.self) { try await engine.image("no-such-image-\(UUID().uuidString.lowercased()):latest") }

@@ -95,7 +95,7 @@ struct EnvFileCredentialsTests {
     static func readBack(_ service: ServiceProcess) async throws -> [String] {
         var texts: [String] = []
         for path in ["/api/containers?limit=500", "/api/queue"] { texts.append(try await service.call("GET", path).text) }
-        texts.append(try await service.call("GET", "/api/health", key: nil).text)
+        texts.append(try await service.call("GET", "/api/health").text)
         return texts
     }
 

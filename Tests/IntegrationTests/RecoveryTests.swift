@@ -119,7 +119,7 @@ struct RecoveryTests {
     @Test func memoryCeilingStopsSpawningAndHealthSaysWhy() async throws {
         try await ServiceProcess.run(Self.settings(["PRE_WARMED_QUEUE_SIZE": "2", "MAX_MEMORY_PERCENT": "1", "RESOURCE_SAMPLE_INTERVAL": "200ms"])) { service in
             let health = try await eventually(within: .seconds(10), "health to report the ceiling") { () -> ServiceProcess.Reply? in
-                let health = try await service.call("GET", "/api/health", key: nil)
+                let health = try await service.call("GET", "/api/health")
                 return health.status == 503 ? health : nil
             }
             let resources = try #require(health.json["resources"] as? [String: Any])

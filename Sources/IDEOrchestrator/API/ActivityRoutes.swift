@@ -3,8 +3,12 @@ import Foundation
 import Hummingbird
 
 /// Routes a container calls about itself, authenticated with the per-container token it
-/// received with its assignment (never the API key).
+/// received with its assignment (never the API key). A call with a valid token is limited per
+/// container; one with a wrong token (or none) per client address, like any anonymous request.
 struct ActivityRoutes {
+    /// The last path segment of each callback, under `/api/containers/<id>/`.
+    static let callbacks: Set<String> = ["activity", "inactivity-shutdown"]
+
     /// Reports this close to the stored time change nothing: no write per report. A tenth of the
     /// idle timeout when that is shorter, so coalescing never makes an active container look idle.
     static func coalescingWindow(idleTimeout: Duration?) -> TimeInterval {
@@ -13,6 +17,7 @@ struct ActivityRoutes {
     }
 
     let orchestrator: Orchestrator
+    let limits: PublicLimits
 
     func register(on router: Router<AppRequestContext>) {
         router.post("/api/containers/:id/activity", use: activity)
@@ -41,6 +46,19 @@ struct ActivityRoutes {
 
     /// The container named in the path, if the bearer token is its own.
     private func authenticate(_ request: Request, context: AppRequestContext) async throws -> ContainerRecord {
+        let record: ContainerRecord
+        do {
+            record = try await verify(request, context: context)
+        } catch let error as APIError {
+            // Without a token the request already paid at the door (ClientRateLimitMiddleware).
+            if ClientRateLimitMiddleware.isTokenCallback(request) { try limits.chargeClient(request, context: context) }
+            throw error
+        }
+        try limits.chargeContainer(record.id)
+        return record
+    }
+
+    private func verify(_ request: Request, context: AppRequestContext) async throws -> ContainerRecord {
         let id = try context.parameters.require("id")
         guard let token = BearerToken.from(request) else { throw APIError.invalidActivityToken }
         guard ContainerID.isWellFormed(id) else { throw APIError.containerNotFound(id) }

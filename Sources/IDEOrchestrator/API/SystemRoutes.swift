@@ -31,23 +31,26 @@ struct SystemRoutes {
         return try JSON.response(["status": "ready"])
     }
 
-    /// From the sampled state. Without the API key it names no node and no engine error text.
+    /// From the sampled state. Without the API key only the status: no engine version, no
+    /// figures, no node and no error text for anonymous callers.
     @Sendable func health(_ request: Request, context: AppRequestContext) async throws -> Response {
         let sample = await state.current()
-        let detailed = keys.fingerprint(of: request) != nil
         let resources = await orchestrator.resources.snapshot()
         let counts = try? await orchestrator.store.poolCounts()
         let healthy = sample.engineReachable && counts != nil && resources.spawnAllowed
-        let engineError = sample.engineReachable ? nil : (detailed ? sample.engineError : "Docker engine unreachable")
+        let status: HTTPResponse.Status = healthy ? .ok : .serviceUnavailable
+        guard keys.fingerprint(of: request) != nil else {
+            return try JSON.response(["status": healthy ? "ok" : "degraded"], status: status)
+        }
         let body = HealthResponse(
             status: healthy ? "ok" : "degraded",
-            engine: .init(reachable: sample.engineReachable, version: sample.engineVersion, error: engineError),
+            engine: .init(reachable: sample.engineReachable, version: sample.engineVersion, error: sample.engineReachable ? nil : sample.engineError),
             store: .init(ok: counts != nil),
             pool: .init(target: orchestrator.settings.poolSize, ready: counts?.ready ?? 0, warming: (counts?.warming ?? 0) + (counts?.creating ?? 0), assigned: counts?.assigned ?? 0),
-            resources: .init(resources, nodes: detailed ? resources.nodes : []),
+            resources: .init(resources, nodes: resources.nodes),
             timestamp: Date()
         )
-        return try JSON.response(body, status: healthy ? .ok : .serviceUnavailable)
+        return try JSON.response(body, status: status)
     }
 
     @Sendable func queue(_ request: Request, context: AppRequestContext) async throws -> Response {

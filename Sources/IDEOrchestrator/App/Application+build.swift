@@ -71,7 +71,8 @@ func buildRouter(_ orchestrator: Orchestrator, healthState: HealthState? = nil) 
     let routes = RouteTable()
     router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
     router.add(middleware: BodyLimitMiddleware(maxBytes: settings.maxRequestBodyBytes))
-    router.add(middleware: ClientRateLimitMiddleware(perMinute: settings.publicRateLimitPerMinute, keys: settings.apiKeys))
+    let limits = PublicLimits(perMinute: settings.publicRateLimitPerMinute, trustedProxies: settings.trustedProxies)
+    router.add(middleware: ClientRateLimitMiddleware(limits: limits, keys: settings.apiKeys))
     router.add(middleware: FileMiddleware(orchestrator.settings.publicDirectory, searchForIndexHtml: true, logger: orchestrator.logger))
     router.get("/") { _, _ in Response.redirect(to: "/dashboard/", type: .found) }
     let state = healthState ?? orchestrator.engineState
@@ -85,7 +86,7 @@ func buildRouter(_ orchestrator: Orchestrator, healthState: HealthState? = nil) 
     ContainerRoutes(orchestrator: orchestrator).register(on: api.group("/containers"))
     NodeRoutes(orchestrator: orchestrator).register(on: api)
     EventStreamRoutes(orchestrator: orchestrator).register(on: api.group("/events"))
-    ActivityRoutes(orchestrator: orchestrator).register(on: router)
+    ActivityRoutes(orchestrator: orchestrator, limits: limits).register(on: router)
     routes.load(router.routes.map { ($0.method.rawValue, $0.path.description) })
     return router
 }

@@ -144,20 +144,23 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
         enum CodingKeys: String, CodingKey { case limits = "Limits", reservations = "Reservations" }
     }
 
-    /// CPU in units of 1e-9 CPUs and memory in bytes.
+    /// CPU in units of 1e-9 CPUs, memory in bytes and (limits only, API 1.41) processes.
     public struct Limits: Codable, Sendable, Equatable {
         /// Billionths of a CPU.
         public var nanoCPUs: Int64?
         /// Bytes.
         public var memoryBytes: Int64?
+        /// Processes and threads (the container's `pids.max`); 0 or absent means unlimited.
+        public var pids: Int64?
 
         /// Creates limits.
-        public init(nanoCPUs: Int64?, memoryBytes: Int64?) {
+        public init(nanoCPUs: Int64?, memoryBytes: Int64?, pids: Int64? = nil) {
             self.nanoCPUs = nanoCPUs
             self.memoryBytes = memoryBytes
+            self.pids = pids
         }
 
-        enum CodingKeys: String, CodingKey { case nanoCPUs = "NanoCPUs", memoryBytes = "MemoryBytes" }
+        enum CodingKeys: String, CodingKey { case nanoCPUs = "NanoCPUs", memoryBytes = "MemoryBytes", pids = "Pids" }
     }
 
     /// When and how often Swarm restarts a task.

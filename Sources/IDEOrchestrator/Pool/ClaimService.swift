@@ -183,11 +183,11 @@ public struct ClaimService: Sendable {
             logger.warning("Assignment failed", metadata: ["container.id": "\(record.id)", "error": "\(error)"])
             switch error.kind {
             case .unreachable:
-                try await store.release(record.id, epoch: epoch, reason: "the assignment never reached the agent: \(error.message)")
+                try await store.release(record.id, epoch: epoch, reason: FailureReason.of(error))
             case .alreadyAssigned:
-                await launcher.fail(record.id, expected: [.assigning], serviceId: record.serviceId, reason: "taken: its agent already held an assignment nobody made here", when: ours)
+                await launcher.fail(record.id, expected: [.assigning], serviceId: record.serviceId, reason: FailureReason.of(error), when: ours)
             case .refused, .noAnswer:
-                await launcher.fail(record.id, expected: [.assigning], serviceId: record.serviceId, reason: "assignment failed: \(error)", when: ours)
+                await launcher.fail(record.id, expected: [.assigning], serviceId: record.serviceId, reason: FailureReason.of(error), when: ours)
             }
             return .failure(error)
         }

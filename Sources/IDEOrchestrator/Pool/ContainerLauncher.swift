@@ -65,7 +65,9 @@ public struct ContainerLauncher: Sendable {
             // A shutdown, not a failure: the record stays for the next start to resume.
             throw error
         } catch {
-            await fail(record.id, expected: [.creating, .warming], serviceId: nil, reason: "\(error)")
+            // The stored reason is a code and our sentence; the engine's or client's text only goes to the log.
+            logger.warning("Launch failed", metadata: ["container.id": "\(record.id)", "error": "\(error)"])
+            await fail(record.id, expected: [.creating, .warming], serviceId: nil, reason: FailureReason.of(error))
             throw error
         }
     }
@@ -126,18 +128,19 @@ public struct ContainerLauncher: Sendable {
                 }) else { throw LaunchError(message: "container \(record.id) left warming while starting") }
                 readySignal.notify()
                 return ready
-            case .failing(let problem):
-                await fail(record.id, expected: [.warming], serviceId: serviceId, reason: problem)
-                throw LaunchError(message: problem)
+            case .failing(let reason):
+                await fail(record.id, expected: [.warming], serviceId: serviceId, reason: reason)
+                throw LaunchError(reason: reason)
             case .pending(let problem):
                 lastProblem = problem
             }
         }
-        let reason = "not ready within \(timeout): \(lastProblem)"
+        let reason = "not_ready: not ready within \(timeout): \(lastProblem)"
         await fail(record.id, expected: [.warming], serviceId: serviceId, reason: reason)
-        throw LaunchError(message: reason)
+        throw LaunchError(reason: reason)
     }
 
+    /// `pending` says in our own words what is awaited; `failing` is a stored reason (`FailureReason`).
     private enum Probe {
         case ready(address: String, taskId: String)
         case pending(String)
@@ -149,7 +152,8 @@ public struct ContainerLauncher: Sendable {
         do {
             return try await probe(serviceId: serviceId, containerId: containerId)
         } catch let error as DockerError where error.isOutage {
-            return .pending("engine: \(error.message)")
+            logger.debug("Readiness waits for the engine", metadata: ["container.id": "\(containerId)", "error": "\(error)"])
+            return .pending("the Docker engine did not answer")
         }
     }
 
@@ -157,7 +161,10 @@ public struct ContainerLauncher: Sendable {
         let tasks = try await taskWatch.nextTasks(of: serviceId)
         let failures = tasks.filter(\.hasFailed)
         if failures.count > settings.restartMaxAttempts, !tasks.contains(where: \.isRunning) {
-            return .failing("tasks keep failing: \(failures.last?.status.err ?? failures.last?.status.message ?? "unknown")")
+            logger.warning("Container tasks keep failing", metadata: [
+                "container.id": "\(containerId)", "error": "\(failures.last?.status.err ?? failures.last?.status.message ?? "unknown")",
+            ])
+            return .failing("tasks_failing: its tasks keep failing (\(failures.count) failed)")
         }
         guard let task = tasks.first(where: \.isRunning) else {
             return .pending(tasks.last.map { "task \($0.status.state)" } ?? "no task yet")
@@ -165,7 +172,7 @@ public struct ContainerLauncher: Sendable {
         guard let address = try await address(of: task) else { return .pending("task has no address on \(settings.swarmNetwork)") }
         guard let health = await agent.health(address: address, containerId: containerId) else { return .pending("agent not answering at \(address)") }
         // A container assigned before we ever handed it out was taken by someone else.
-        if health.assigned == true { return .failing("its agent reports an assignment nobody made through this service") }
+        if health.assigned == true { return .failing("agent_taken: its agent reports an assignment nobody made through this service") }
         return .ready(address: address, taskId: task.id)
     }
 
@@ -232,7 +239,11 @@ public struct ContainerLauncher: Sendable {
 
 /// A container could not be brought up.
 public struct LaunchError: Error, Sendable, CustomStringConvertible {
-    /// Why.
-    public var message: String
-    public var description: String { message }
+    /// Why, as a stored event reason: a stable code and our own sentence.
+    public var reason: String
+    /// Why, in our own words (code `launch_failed`).
+    public init(message: String) { reason = "launch_failed: \(message)" }
+    /// Why, as a reason that already carries its code.
+    init(reason: String) { self.reason = reason }
+    public var description: String { reason }
 }

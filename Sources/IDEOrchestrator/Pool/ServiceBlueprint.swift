@@ -20,6 +20,7 @@ public struct ServiceBlueprint: Sendable {
     let pinImage: Bool
     let cpuLimit: Double
     let memoryLimitBytes: Int64
+    let pidsLimit: Int
     let networks: [String]
     let restartCondition: String
     let restartMaxAttempts: Int
@@ -32,6 +33,7 @@ public struct ServiceBlueprint: Sendable {
         pinImage = settings.pinImage
         cpuLimit = settings.containerCPULimit
         memoryLimitBytes = settings.containerMemoryLimit
+        pidsLimit = settings.containerPidsLimit
         // Traefik's network is joined too when it differs: the host reaches only the one, Traefik only the other.
         networks = settings.traefikNetwork == settings.swarmNetwork ? [settings.swarmNetwork] : [settings.swarmNetwork, settings.traefikNetwork]
         restartCondition = settings.restartCondition
@@ -47,7 +49,8 @@ public struct ServiceBlueprint: Sendable {
 
     /// The spec of container `id`, with its agent-token secret when agents get tokens, running
     /// `imageReference` (by default `IDE_CONTAINER_IMAGE` as written).
-    /// Never privileged, no mounts (no engine socket), fewer capabilities than Docker's default.
+    /// Never privileged, no mounts (no engine socket), fewer capabilities than Docker's default,
+    /// and at most `CONTAINER_PIDS_LIMIT` processes.
     public func spec(for id: String, pooled: Bool, agentSecret: ServiceSpec.SecretReference? = nil, imageReference: String? = nil) -> ServiceSpec {
         var labels = routes.traefikLabels(for: id)
         labels[Self.managedLabel] = "true"
@@ -66,7 +69,9 @@ public struct ServiceBlueprint: Sendable {
                     secrets: agentSecret.map { [$0] },
                     capabilityDrop: Self.droppedCapabilities
                 ),
-                resources: .init(limits: .init(nanoCPUs: Int64((cpuLimit * 1_000_000_000).rounded()), memoryBytes: memoryLimitBytes)),
+                resources: .init(limits: .init(
+                    nanoCPUs: Int64((cpuLimit * 1_000_000_000).rounded()), memoryBytes: memoryLimitBytes, pids: pidsLimit == 0 ? nil : Int64(pidsLimit)
+                )),
                 // Swarm reads MaxAttempts 0 as "unlimited": no restarts at all is condition none.
                 restartPolicy: restartMaxAttempts == 0 || restartCondition == "none"
                     ? .init(condition: "none")

@@ -142,6 +142,18 @@ final class EnvironmentReader {
     func list(_ key: SettingKey) -> [String] {
         string(key).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
+
+    /// A comma-separated list of CIDR ranges; throws naming the first entry that is not one.
+    func ranges(_ key: SettingKey) throws(SettingsError) -> [IPRange] {
+        var ranges: [IPRange] = []
+        for entry in list(key) {
+            guard let range = IPRange(entry) else {
+                throw SettingsError(variable: key.name, expected: "comma-separated CIDR ranges such as 10.0.0.0/8 or fd00::/8 (or bare addresses)", found: entry)
+            }
+            ranges.append(range)
+        }
+        return ranges
+    }
 }
 
 private extension Double {

@@ -35,6 +35,7 @@ extension SettingKey {
     static let poolSize = SettingKey("PRE_WARMED_QUEUE_SIZE", "10", "How many ready containers the pool keeps (0 disables pre-warming).")
     static let cpuLimit = SettingKey("CONTAINER_CPU_LIMIT", "2", "CPU limit per IDE container, in CPUs (fractions allowed).", aliases: ["RESOURCE_CPU_LIMIT"])
     static let memoryLimit = SettingKey("CONTAINER_MEMORY_LIMIT", "4GB", "Memory limit per IDE container: bytes, or a number with K/KB/M/MB/G/GB/T/TB (powers of 1024).", aliases: ["RESOURCE_MEMORY_LIMIT"])
+    static let pidsLimit = SettingKey("CONTAINER_PIDS_LIMIT", "2048", "Most processes and threads one IDE container may hold at once (its pids cgroup, Swarm's Resources.Limits.Pids), so a fork bomb stays inside its container instead of exhausting the node's process table; 0 means unlimited. 2048 leaves room for an editor server, a desktop with a browser, notebook kernels and a parallel build.")
     static let maxMemoryPercent = SettingKey("MAX_MEMORY_PERCENT", "90", "No new container is created while node memory use is at or above this percentage; 100 turns the check off.", aliases: ["RESOURCE_MEMORY_THRESHOLD"])
     static let maxCPUPercent = SettingKey("MAX_CPU_PERCENT", "90", "No new container is created while node CPU use is at or above this percentage; 100 turns the check off.", aliases: ["RESOURCE_CPU_THRESHOLD"])
     static let domain = SettingKey("DOMAIN", "localhost", "Public host name in container URLs and Traefik rules; localhost or an IP address means plain HTTP without a Host rule.")
@@ -61,7 +62,8 @@ extension SettingKey {
     static let coldStartConcurrency = SettingKey("MAX_CONCURRENT_COLD_STARTS", "4", "Containers launched at once for start requests that found none ready (besides the pool's own launches); further requests wait for the first container to become ready.")
     static let healthCheckConcurrency = SettingKey("HEALTH_CHECK_CONCURRENCY", "64", "Containers probed at once in a health round.")
     static let rateLimit = SettingKey("RATE_LIMIT_PER_MINUTE", "1200", "Requests per API key per minute, with bursts up to the same number, before 429 (0 disables the limit).")
-    static let publicRateLimit = SettingKey("PUBLIC_RATE_LIMIT_PER_MINUTE", "600", "Requests per client address per minute without a valid API key (health, liveness, readiness, container callbacks, static files), with bursts up to the same number, before 429 (0 disables the limit).")
+    static let publicRateLimit = SettingKey("PUBLIC_RATE_LIMIT_PER_MINUTE", "600", "Requests per client address per minute without a valid API key (health, liveness, readiness, static files, container callbacks with a wrong token), with bursts up to the same number, before 429 (0 disables the limit); a container callback with its valid container token is limited per container to the same number instead.")
+    static let trustedProxies = SettingKey("TRUSTED_PROXIES", "", "Comma-separated CIDR ranges (IPv4 or IPv6, e.g. 10.231.0.0/24 or fd00::/8; a bare address is a range of one) of the proxies in front of the API, such as Traefik's network. Only for a connection from one of them is the client taken from X-Forwarded-For (its right-most address that is not itself a trusted proxy) for PUBLIC_RATE_LIMIT_PER_MINUTE; empty trusts no proxy: every request counts as its connection's peer.")
     static let maxRequestBodyBytes = SettingKey("MAX_REQUEST_BODY_BYTES", "65536", "Largest request body accepted, in bytes; a larger one gets 413 before it is read whole.")
     static let resourceSampleInterval = SettingKey("RESOURCE_SAMPLE_INTERVAL", "5s", "How often node memory and CPU are sampled for the spawn gate and /api/health.")
     static let publicAPIURL = SettingKey("PUBLIC_API_URL", "", "URL at which IDE containers reach this API to report activity, e.g. http://orchestrator:3001; empty leaves the activity URL out of assignments.")
@@ -92,10 +94,10 @@ extension SettingKey {
     /// Every variable the settings read, in documentation order.
     public static let all: [SettingKey] = [
         .port, .host, .apiKey, .apiKeys, .apiKeyFile, .dockerHost, .databasePath, .ideImage, .pinImage, .poolSize,
-        .cpuLimit, .memoryLimit, .maxMemoryPercent, .maxCPUPercent, .domain, .swarmNetwork, .traefikNetwork, .httpPort, .logLevel, .logFormat, .metricsPublic,
+        .cpuLimit, .memoryLimit, .pidsLimit, .maxMemoryPercent, .maxCPUPercent, .domain, .swarmNetwork, .traefikNetwork, .httpPort, .logLevel, .logFormat, .metricsPublic,
         .instanceName, .spawnConcurrency, .readyTimeout, .coldStartTimeout, .poolInterval, .refillDelay, .spawnBackoffMax,
         .restartPolicy, .restartMaxAttempts, .agentTimeout, .agentConnectTimeout, .agentAuth, .agentTokenKeyFile, .claimMaxAttempts, .coldStartConcurrency,
-        .rateLimit, .publicRateLimit, .maxRequestBodyBytes, .resourceSampleInterval, .publicAPIURL,
+        .rateLimit, .publicRateLimit, .trustedProxies, .maxRequestBodyBytes, .resourceSampleInterval, .publicAPIURL,
         .healthCheckInterval, .healthCheckTimeout, .healthCheckRetries, .healthCheckConcurrency, .unhealthyGracePeriod, .idleTimeout, .warmTTL,
         .reconcileInterval, .housekeepingInterval, .retentionDays, .publicDirectory, .eventPollInterval, .eventHeartbeatInterval, .traefikCertResolver,
         .s3Endpoint, .awsRegion, .awsAccessKeyId, .awsSecretAccessKey, .awsSecretAccessKeyFile, .awsSessionToken,

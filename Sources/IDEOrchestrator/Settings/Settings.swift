@@ -23,6 +23,8 @@ public struct Settings: Sendable {
     public var containerCPULimit: Double
     /// Bytes of memory per container.
     public var containerMemoryLimit: Int64
+    /// Processes and threads per container; 0 means unlimited.
+    public var containerPidsLimit: Int
     /// Node memory use (percent) at which spawning stops.
     public var maxMemoryPercent: Double
     /// Node CPU use (percent) at which spawning stops.
@@ -77,6 +79,8 @@ public struct Settings: Sendable {
     public var rateLimitPerMinute: Int
     /// Requests per client address per minute without a valid API key; 0 disables the limit.
     public var publicRateLimitPerMinute: Int
+    /// Proxies whose `X-Forwarded-For` names the client.
+    public var trustedProxies: [IPRange]
     /// Largest request body accepted, in bytes.
     public var maxRequestBodyBytes: Int
     /// How often resources are sampled.
@@ -140,6 +144,7 @@ public struct Settings: Sendable {
         poolSize = try env.integer(.poolSize, in: 0...1000)
         containerCPULimit = try env.number(.cpuLimit, in: 0.01...1024)
         containerMemoryLimit = try env.byteSize(.memoryLimit)
+        containerPidsLimit = try env.integer(.pidsLimit, in: 0...4_194_304)
         maxMemoryPercent = try env.number(.maxMemoryPercent, in: 1...100)
         maxCPUPercent = try env.number(.maxCPUPercent, in: 1...100)
         domain = env.string(.domain)
@@ -174,6 +179,7 @@ public struct Settings: Sendable {
         healthCheckConcurrency = try env.integer(.healthCheckConcurrency, in: 1...1024)
         rateLimitPerMinute = try env.integer(.rateLimit, in: 0...1_000_000)
         publicRateLimitPerMinute = try env.integer(.publicRateLimit, in: 0...1_000_000)
+        trustedProxies = try env.ranges(.trustedProxies)
         maxRequestBodyBytes = try env.integer(.maxRequestBodyBytes, in: 1024...16 * 1024 * 1024)
         resourceSampleInterval = try env.duration(.resourceSampleInterval, minimum: .milliseconds(100))
         publicAPIURL = env.string(.publicAPIURL).nilIfEmpty.map { $0.trimmingSuffix("/") }
@@ -195,21 +201,6 @@ public struct Settings: Sendable {
         s3 = try S3Settings(env)
         aws = try AWSSettings(env)
         envFile = env.filePath
-    }
-
-    /// Whether DOMAIN is a name Traefik can match with a Host rule and TLS.
-    public var domainIsPublic: Bool {
-        domain != "localhost" && !IPAddress.isIPAddress(domain)
-    }
-
-    static func isValidHostName(_ name: String) -> Bool {
-        guard (1...253).contains(name.count) else { return false }
-        if IPAddress.isIPAddress(name) { return true }
-        return name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
-            (1...63).contains(label.count)
-                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-                && label.first != "-" && label.last != "-"
-        }
     }
 }
 

@@ -140,7 +140,7 @@ final class ServiceProcess: @unchecked Sendable {
 
     /// The pool figures from `/api/health`.
     func pool() async throws -> [String: Int] {
-        let health = try await call("GET", "/api/health", key: nil)
+        let health = try await call("GET", "/api/health")
         return (health.json["pool"] as? [String: Int]) ?? [:]
     }
 
