@@ -91,18 +91,20 @@ import Testing
         #expect(lab.agent.credentialUpdates.isEmpty)
     }
 
-    /// The running service with a three-second lifetime: credentials issued at the claim are
+    /// The running service with a six-second lifetime: credentials issued at the claim are
     /// replaced before they expire, again and again.
     @Test func anExpiringCredentialIsReplacedBeforeItExpires() async throws {
-        let lab = Lab(lifetime: .seconds(3))
-        let firstExpiry = Date().addingTimeInterval(3)
-        let record = try await lab.running(expiringAt: firstExpiry)
+        let lab = Lab(lifetime: .seconds(6))
         let refresher = try lab.refresher()
-        #expect(refresher.checkInterval == .milliseconds(500))
+        #expect(refresher.checkInterval == .seconds(1))
+        #expect(refresher.refreshWindow == .seconds(2))
+        let claimed = try await lab.flush.running()
+        let firstExpiry = Date().addingTimeInterval(6)
+        let record = try #require(try await lab.store.update(claimed.id, in: [.running]) { $0.credentialsExpireAt = firstExpiry })
         let group = ServiceGroup(configuration: .init(services: [refresher], logger: quietLogger()))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + .seconds(20)
             while lab.agent.credentialUpdates.count < 2, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))
             }
@@ -110,7 +112,7 @@ import Testing
             try await tasks.waitForAll()
         }
         let updates = lab.agent.credentialUpdates
-        #expect(updates.count >= 2, "refreshed more than once over two lifetimes")
+        #expect(updates.count >= 2, "refreshed again once the new credentials neared their own expiry")
         let firstPush = try #require(updates.first.flatMap { RFC3339.date($0.credentials.expiration) })
         #expect(firstPush > firstExpiry, "the new credentials outlive the old ones")
         let refreshedAt = try #require(try await lab.store.events(of: record.id, limit: 100).last { $0.kind == "credentials_refreshed" }?.at)
