@@ -176,6 +176,7 @@ public struct HTTPAgentClient: AgentClient {
         }
     }
 
+    /// The `status` and `message` of an agent's answer to a POST.
     struct Reply: Decodable {
         var status: String?
         var message: String?
