@@ -90,9 +90,9 @@ import Testing
         let http = RecordingHTTPClient(reply: HTTPClientResponse(status: 200, body: Data(#"{"status":"success","assigned":false}"#.utf8)))
         let tokens = AgentTokens(key: Self.key)
         let agent = HTTPAgentClient(http: http, tokens: tokens, timeout: .seconds(1))
-        _ = await agent.health(address: "10.0.0.1", containerId: "container-one-id")
-        try await agent.assign(address: "10.0.0.2", assignment: AgentAssignment(bucket: "b", region: "us-east-1", containerId: "container-two-id"))
-        _ = await HTTPHealthProbe(http: http, agent: agent, timeout: .seconds(1)).check(address: "10.0.0.3", containerId: "container-3-id")
+        _ = await agent.health(address: "10.0.0.1", port: 3000, containerId: "container-one-id")
+        try await agent.assign(address: "10.0.0.2", port: 3000, assignment: AgentAssignment(bucket: "b", region: "us-east-1", containerId: "container-two-id"))
+        _ = await HTTPHealthProbe(http: http, agent: agent, timeout: .seconds(1)).check(address: "10.0.0.3", agentPort: 3000, containerId: "container-3-id")
 
         let requests = http.requests
         func authorization(_ request: HTTPClientRequest) -> [String] { request.headers.filter { $0.name == "Authorization" }.map(\.value) }
@@ -108,8 +108,8 @@ import Testing
     @Test func withTokensOffNoHeaderIsSent() async throws {
         let http = RecordingHTTPClient(reply: HTTPClientResponse(status: 200, body: Data(#"{"status":"success"}"#.utf8)))
         let agent = HTTPAgentClient(http: http, tokens: .disabled, timeout: .seconds(1))
-        _ = await agent.health(address: "10.0.0.1", containerId: "container-one-id")
-        try await agent.assign(address: "10.0.0.1", assignment: AgentAssignment(bucket: "b", region: "us-east-1", containerId: "container-one-id"))
+        _ = await agent.health(address: "10.0.0.1", port: 3000, containerId: "container-one-id")
+        try await agent.assign(address: "10.0.0.1", port: 3000, assignment: AgentAssignment(bucket: "b", region: "us-east-1", containerId: "container-one-id"))
         #expect(http.requests.count == 2)
         #expect(http.requests.allSatisfy { request in !request.headers.contains { $0.name == "Authorization" } })
     }

@@ -26,6 +26,7 @@ final class FakeSwarm: DockerEngine, Sendable {
         var held: [CheckedContinuation<Void, Never>] = []
         var secrets: [String: (secret: DockerSecret, data: Data)] = [:]
         var journal: [String] = []
+        var imageLabels: [String: String]?
     }
 
     private let state = Mutex(State())
@@ -55,6 +56,10 @@ final class FakeSwarm: DockerEngine, Sendable {
     var taskListings: Int { state.withLock { $0.taskListings } }
     /// `createService` calls under way now, and the most there ever were at once.
     var creates: (now: Int, most: Int) { state.withLock { ($0.creating, $0.mostCreating) } }
+    /// Makes the image carry `labels` (what `docker inspect` shows under Config.Labels).
+    func setImageLabels(_ labels: [String: String]?) { state.withLock { $0.imageLabels = labels } }
+    /// The spec of the live service named `name`.
+    func spec(named name: String) -> ServiceSpec? { state.withLock { $0.services.values.first { $0.service.spec.name == name }?.service.spec } }
     /// Live services by name.
     var serviceNames: Set<String> { state.withLock { Set($0.services.values.map(\.service.spec.name)) } }
     /// How many calls failed because the engine was unreachable.
@@ -132,7 +137,7 @@ final class FakeSwarm: DockerEngine, Sendable {
     }
     func image(_ name: String) async throws -> DockerImage {
         try reach()
-        return DockerImage(id: "sha256:fake", repoTags: [name])
+        return DockerImage(id: "sha256:fake", repoTags: [name], config: .init(labels: state.withLock { $0.imageLabels }))
     }
     func createService(_ spec: ServiceSpec) async throws -> String {
         try reach()

@@ -105,6 +105,12 @@ final class FakeAgent: AgentClient, Sendable {
         var legacy: Set<String> = []
         var down: Set<String> = []
         var hanging: [CheckedContinuation<Void, Never>] = []
+        var ports: [Int] = []
+        var flushes: [(address: String, port: Int, containerId: String)] = []
+        var flushOutcomes: [String: FlushOutcome] = [:]
+        var credentialUpdates: [(address: String, containerId: String, credentials: AgentCredentials)] = []
+        var refuseCredentials: Set<String> = []
+        var sync: [String: WorkspaceSync] = [:]
     }
 
     private let state = Mutex(State())
@@ -124,20 +130,54 @@ final class FakeAgent: AgentClient, Sendable {
     func setDown(_ down: Bool, at address: String) { state.withLock { if down { $0.down.insert(address) } else { $0.down.remove(address) } } }
     /// Lets every hanging assignment go on.
     func releaseHanging() { for waiter in state.withLock({ state in defer { state.hanging = [] }; return state.hanging }) { waiter.resume() } }
+    /// Every port an agent call went to, in order.
+    var ports: [Int] { state.withLock { $0.ports } }
+    /// The flushes asked for, in order.
+    var flushes: [(address: String, port: Int, containerId: String)] { state.withLock { $0.flushes } }
+    /// Makes the agent at `address` answer flushes with `outcome` (default `.flushed`).
+    func setFlush(_ outcome: FlushOutcome, at address: String) { state.withLock { $0.flushOutcomes[address] = outcome } }
+    /// The credentials pushed, in order.
+    var credentialUpdates: [(address: String, containerId: String, credentials: AgentCredentials)] { state.withLock { $0.credentialUpdates } }
+    /// Makes the agent at `address` refuse (or accept again) pushed credentials.
+    func setRefusesCredentials(_ refuses: Bool, at address: String) {
+        state.withLock { if refuses { $0.refuseCredentials.insert(address) } else { $0.refuseCredentials.remove(address) } }
+    }
+    /// Makes the agent at `address` report `sync` in its health answer.
+    func reportSync(_ sync: WorkspaceSync?, at address: String) { state.withLock { $0.sync[address] = sync } }
     /// How many assignments are hanging.
     var hangingCount: Int { state.withLock { $0.hanging.count } }
 
-    func health(address: String, containerId: String) async -> AgentHealth? {
+    func health(address: String, port: Int, containerId: String) async -> AgentHealth? {
         state.withLock { state in
+            state.ports.append(port)
             if state.down.contains(address) { return nil }
             if state.legacy.contains(address) { return AgentHealth() }
             let bucket = state.held[address] ?? nil
-            return AgentHealth(assigned: bucket != nil, bucket: bucket, lastActivityAt: state.activity[address])
+            return AgentHealth(assigned: bucket != nil, bucket: bucket, lastActivityAt: state.activity[address], sync: state.sync[address])
         }
     }
 
-    func assign(address: String, assignment: AgentAssignment) async throws(AgentError) {
+    func flush(address: String, port: Int, containerId: String, timeout: Duration) async -> FlushOutcome {
+        state.withLock { state in
+            state.ports.append(port)
+            state.flushes.append((address, port, containerId))
+            if state.down.contains(address) { return .failed(.unreachable) }
+            return state.flushOutcomes[address] ?? .flushed
+        }
+    }
+
+    func updateCredentials(address: String, port: Int, containerId: String, credentials: AgentCredentials) async throws(AgentError) {
+        let refused = state.withLock { state in
+            state.ports.append(port)
+            state.credentialUpdates.append((address, containerId, credentials))
+            return state.refuseCredentials.contains(address) || state.down.contains(address)
+        }
+        if refused { throw AgentError(.refused, status: 409, "refused by the fake") }
+    }
+
+    func assign(address: String, port: Int, assignment: AgentAssignment) async throws(AgentError) {
         let behaviour = state.withLock { state in
+            state.ports.append(port)
             state.received.append((address, assignment))
             return state.behaviours[address] ?? .accept
         }

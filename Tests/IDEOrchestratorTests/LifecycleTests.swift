@@ -258,7 +258,7 @@ import Testing
         let assignment = AgentAssignment(bucket: "b", region: "us-east-1", containerId: "c")
         do {
             // Nothing listens on port 3000 of this loopback address.
-            try await client.assign(address: "127.0.0.113", assignment: assignment)
+            try await client.assign(address: "127.0.0.113", port: 3000, assignment: assignment)
             Issue.record("expected an error")
         } catch {
             #expect(error.kind == .unreachable)
@@ -466,8 +466,8 @@ import Testing
 struct AgentOnlyProbe: HealthProbe {
     let agent: FakeAgent
 
-    func check(address: String, containerId: String) async -> ProbeReport {
-        let health = await agent.health(address: address, containerId: containerId)
+    func check(address: String, agentPort: Int, containerId: String) async -> ProbeReport {
+        let health = await agent.health(address: address, port: agentPort, containerId: containerId)
         let up = health != nil
         return ProbeReport(ports: ["agent": up, "code": up, "vnc": up, "web": up], agent: health)
     }
@@ -480,7 +480,7 @@ final class CountingProbe: HealthProbe, Sendable {
     var most: Int { state.withLock { $0.most } }
     var calls: Int { state.withLock { $0.calls } }
 
-    func check(address: String, containerId: String) async -> ProbeReport {
+    func check(address: String, agentPort: Int, containerId: String) async -> ProbeReport {
         state.withLock { state in
             state.now += 1
             state.calls += 1

@@ -228,9 +228,13 @@ import Testing
 final class RefusingFirstAgent: AgentClient, Sendable {
     private let calls = Mutex(0)
 
-    func health(address: String, containerId: String) async -> AgentHealth? { AgentHealth(assigned: false) }
+    func health(address: String, port: Int, containerId: String) async -> AgentHealth? { AgentHealth(assigned: false) }
 
-    func assign(address: String, assignment: AgentAssignment) async throws(AgentError) {
+    func flush(address: String, port: Int, containerId: String, timeout: Duration) async -> FlushOutcome { .nothingToFlush }
+
+    func updateCredentials(address: String, port: Int, containerId: String, credentials: AgentCredentials) async throws(AgentError) {}
+
+    func assign(address: String, port: Int, assignment: AgentAssignment) async throws(AgentError) {
         let call = calls.withLock { value -> Int in
             value += 1
             return value

@@ -135,7 +135,7 @@ struct ClaimAPITests {
             let sabotaged = try #require(ready.first?["id"] as? String)
             let address = try #require(try await service.call("GET", "/api/containers/\(sabotaged)").json["taskAddress"] as? String)
             let agent = service.agentClient()
-            _ = try await agent.assign(address: address, assignment: AgentAssignment(bucket: "someone-else", region: "us-east-1", containerId: sabotaged))
+            _ = try await agent.assign(address: address, port: 3000, assignment: AgentAssignment(bucket: "someone-else", region: "us-east-1", containerId: sabotaged))
 
             var served: [String] = []
             for bucket in ["first-bucket", "second-bucket"] {

@@ -163,7 +163,7 @@ private func sabotageReadyContainers(_ service: ServiceProcess) async throws -> 
     let agent = service.agentClient()
     for id in ids {
         let address = try #require(try await service.call("GET", "/api/containers/\(id)").json["taskAddress"] as? String)
-        _ = try await agent.assign(address: address, assignment: AgentAssignment(bucket: "someone-else", region: "us-east-1", containerId: id))
+        _ = try await agent.assign(address: address, port: 3000, assignment: AgentAssignment(bucket: "someone-else", region: "us-east-1", containerId: id))
     }
     return ids
 }

@@ -183,7 +183,9 @@ struct RecoveryTests {
     }
 
     @Test func unhealthyRunningContainerIsMarkedThenStoppedAfterGrace() async throws {
-        try await ServiceProcess.run(Self.settings(["PRE_WARMED_QUEUE_SIZE": "1", "HEALTH_CHECK_TIMEOUT": "300ms", "UNHEALTHY_GRACE_PERIOD": "2s"])) { service in
+        // A frozen agent never answers its flush either: the stop waits WORKSPACE_FLUSH_TIMEOUT for it.
+        let settings = Self.settings(["PRE_WARMED_QUEUE_SIZE": "1", "HEALTH_CHECK_TIMEOUT": "300ms", "UNHEALTHY_GRACE_PERIOD": "2s", "WORKSPACE_FLUSH_TIMEOUT": "3s"])
+        try await ServiceProcess.run(settings) { service in
             try await service.waitForReady(1)
             let id = try #require(try await service.start(bucket: "frozen-bucket").json["id"] as? String)
             let engine = try TestEnvironment.engine()
@@ -199,6 +201,9 @@ struct RecoveryTests {
             #expect(detail.json["shutdownReason"] as? String == "unhealthy")
             let kinds = (detail.json["events"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
             #expect(kinds.contains("unhealthy"))
+            let flush = (detail.json["events"] as? [[String: Any]] ?? []).first { $0["kind"] as? String == "flush_failed" }
+            let reason = flush?["reason"] as? String ?? ""
+            #expect(reason.hasPrefix("timeout: ") || reason.hasPrefix("unreachable: "), "the frozen agent's flush failed: \(kinds)")
             let health = try #require(detail.json["health"] as? [String: Any])
             #expect((health["consecutiveFailures"] as? Int ?? 0) >= 2)
         }

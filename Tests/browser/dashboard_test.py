@@ -163,6 +163,8 @@ def scenario(driver, service, shots):
     driver.find_element(By.CSS_SELECTOR, f"{row} a").click()
     steps.wait("the detail timeline", lambda: {"claimed", "stopped"} <= {li.get_attribute("data-kind") for li in driver.find_elements(By.CSS_SELECTOR, "#timeline li")})
     assert steps.text("#detail-status") == "stopped"
+    # The workspace card: the dev agent reports no sync state.
+    assert steps.text("#workspace-sync") == "not reported"
     steps.shot("container-detail")
 
     # Nodes.

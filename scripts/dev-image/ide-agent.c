@@ -10,15 +10,20 @@
  *   :3000  (web + agent)
  *          GET  /health            -> 200 {"status":"ok","assigned":bool,"bucket":..,"lastActivityAt":..}
  *          POST /assign-s3-bucket  -> see docs/agent-contract.md
+ *          POST /flush             -> 200 {"status":"flushed","lastPushAt":..} when assigned,
+ *                                     else {"status":"nothing_to_flush"} (nothing to push here)
+ *          POST /credentials       -> 200 {"status":"updated"} keeping the body; 409 when not
+ *                                     assigned; 400 unless the body is a JSON object
  *          GET  /assignment        -> dev-only readback of the accepted body
+ *          GET  /dev/workspace     -> dev-only readback: {"flushes":n,"lastFlushAt":..,"credentials":<last body>|null}
  *          POST /dev/assign-delay/<ms> -> dev-only: hold the answer to every later
  *                                     accepted assignment for <ms> (tests of crashes
  *                                     while an assignment is in flight)
  *          any other GET/HEAD      -> 200 {"service":"web","path":"<path>"}
  *
  * Agent token: when /run/secrets/ide-agent-token exists at start (the
- * orchestrator's Swarm secret), the four agent routes above (/health,
- * /assign-s3-bucket, /assignment, /dev/...) answer 401 and change nothing
+ * orchestrator's Swarm secret), the agent routes above (/health,
+ * /assign-s3-bucket, /flush, /credentials, /assignment, /dev/...) answer 401 and change nothing
  * unless the request carries "Authorization: Bearer <token>" (compared in
  * constant time). The web paths and ports 8080/6080 stay open: they are the
  * user's traffic. Without the file every route is open (legacy).
@@ -95,6 +100,10 @@ static size_t g_request_len = 0;
 static time_t g_last_activity = 0; /* wall clock of the user's last request, 0: none */
 static int64_t g_assign_delay_ms = 0;
 static char *g_token = NULL;       /* agent token from TOKEN_FILE; NULL: legacy, no check */
+static int64_t g_flushes = 0;      /* POST /flush calls answered */
+static time_t g_last_flush = 0;    /* wall clock of the last one, 0: none */
+static char *g_credentials = NULL; /* last POST /credentials body, verbatim */
+static size_t g_credentials_len = 0;
 static size_t g_token_len = 0;
 
 /* ------------------------------------------------------------------ util */
@@ -546,6 +555,62 @@ static void handle_health(struct conn *c, int head_only) {
     free(b.p);
 }
 
+/* Appends "YYYY-MM-DDTHH:MM:SSZ" (quoted) or null. */
+static void sb_time(struct sbuf *b, time_t t) {
+    struct tm tm;
+    char when[32];
+    if (t && gmtime_r(&t, &tm) && strftime(when, sizeof when, "\"%Y-%m-%dT%H:%M:%SZ\"", &tm)) sb_str(b, when);
+    else sb_str(b, "null");
+}
+
+/* POST /flush: the dev image syncs nothing, so every change is "in the bucket" at once. */
+static void handle_flush(struct conn *c) {
+    g_flushes++;
+    g_last_flush = time(NULL);
+    if (g_bucket == NULL) { respond_str(c, 200, NULL, "{\"status\":\"nothing_to_flush\"}", 0); return; }
+    struct sbuf b = {0};
+    sb_str(&b, "{\"status\":\"flushed\",\"lastPushAt\":");
+    sb_time(&b, g_last_flush);
+    sb_str(&b, "}");
+    if (b.oom) { free(b.p); conn_close(c); return; }
+    respond(c, 200, NULL, &b, 0);
+    free(b.p);
+}
+
+/* POST /credentials: keeps the body for /dev/workspace (the dev image uses no credentials). */
+static void handle_credentials(struct conn *c, const char *body, size_t n) {
+    size_t i = 0;
+    while (i < n && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n')) i++;
+    if (i == n || body[i] != '{') { respond_error(c, 400, "the body must be a JSON object"); return; }
+    if (g_bucket == NULL) { respond_error(c, 409, "not assigned"); return; }
+    char *copy = malloc(n + 1);
+    if (!copy) { respond_error(c, 500, "out of memory"); return; }
+    memcpy(copy, body, n);
+    copy[n] = '\0';
+    free(g_credentials);
+    g_credentials = copy;
+    g_credentials_len = n;
+    respond_str(c, 200, NULL, "{\"status\":\"updated\"}", 0);
+}
+
+/* GET /dev/workspace: how often /flush was called, and the last credentials pushed. */
+static void handle_workspace_readback(struct conn *c, int head_only) {
+    struct sbuf b = {0};
+    char count[32];
+    snprintf(count, sizeof count, "%lld", (long long)g_flushes);
+    sb_str(&b, "{\"flushes\":");
+    sb_str(&b, count);
+    sb_str(&b, ",\"lastFlushAt\":");
+    sb_time(&b, g_last_flush);
+    sb_str(&b, ",\"credentials\":");
+    if (g_credentials) sb_put(&b, g_credentials, g_credentials_len);
+    else sb_str(&b, "null");
+    sb_str(&b, "}");
+    if (b.oom) { free(b.p); conn_close(c); return; }
+    respond(c, 200, NULL, &b, head_only);
+    free(b.p);
+}
+
 /* POST /dev/assign-delay/<ms>: dev-only, holds later assignment answers. */
 static void handle_assign_delay(struct conn *c, const char *digits, size_t n) {
     int64_t ms = 0;
@@ -825,11 +890,14 @@ static void dispatch(struct conn *c, const char *method, size_t mlen,
     static const char delay[] = "/dev/assign-delay/";
     static const char dev[] = "/dev/";
     int agent_route = path_is(path, plen, "/assign-s3-bucket") || path_is(path, plen, "/health") ||
-                      path_is(path, plen, "/assignment") ||
+                      path_is(path, plen, "/assignment") || path_is(path, plen, "/flush") ||
+                      path_is(path, plen, "/credentials") ||
                       (plen >= sizeof dev - 1 && memcmp(path, dev, sizeof dev - 1) == 0);
     if (agent_route && !authorized(c)) { respond_error(c, 401, "missing or wrong agent token"); return; }
     if (is_post) {
         if (path_is(path, plen, "/assign-s3-bucket")) { handle_assign(c, body, blen); return; }
+        if (path_is(path, plen, "/flush")) { handle_flush(c); return; }
+        if (path_is(path, plen, "/credentials")) { handle_credentials(c, body, blen); return; }
         if (plen > sizeof delay - 1 && memcmp(path, delay, sizeof delay - 1) == 0) {
             handle_assign_delay(c, path + sizeof delay - 1, plen - (sizeof delay - 1));
             return;
@@ -840,6 +908,7 @@ static void dispatch(struct conn *c, const char *method, size_t mlen,
     if (!is_get && !is_head) { respond_error(c, 405, "method not allowed"); return; }
     if (path_is(path, plen, "/health")) { handle_health(c, is_head); return; }
     if (path_is(path, plen, "/assignment")) { handle_assignment_readback(c, is_head); return; }
+    if (path_is(path, plen, "/dev/workspace")) { handle_workspace_readback(c, is_head); return; }
     respond_service(c, "web", path, plen, is_head);
 }
 

@@ -25,6 +25,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
 
     static func invalidBody(_ message: String) -> APIError { .init("INVALID_REQUEST_BODY", .badRequest, message) }
     static func invalidBucket(_ message: String) -> APIError { .init("INVALID_S3_BUCKET", .badRequest, message) }
+    static func invalidWorkspacePrefix(_ message: String) -> APIError { .init("INVALID_WORKSPACE_PREFIX", .badRequest, message) }
     static func s3BucketNotFound(_ message: String) -> APIError { .init("S3_BUCKET_NOT_FOUND", .badRequest, message) }
     static func s3AccessDenied(_ message: String) -> APIError { .init("S3_ACCESS_DENIED", .badRequest, message) }
     static func s3CheckFailed(_ message: String) -> APIError { .init("S3_CHECK_FAILED", .badGateway, message) }

@@ -108,6 +108,7 @@ struct ContainerDetail: Encodable {
     var limits: Limits
     var health: Health
     var taskAddress: String?
+    var workspace: WorkspaceView
     var events: [Event]
 
     init(_ record: ContainerRecord, events: [ContainerEvent]) {
@@ -117,10 +118,11 @@ struct ContainerDetail: Encodable {
         health = Health(status: record.healthStatus, lastCheckAt: record.lastHealthCheckAt, consecutiveFailures: record.consecutiveHealthFailures,
                         ports: ports ?? ["agent": nil, "code": nil, "vnc": nil, "web": nil])
         taskAddress = record.taskAddress
+        workspace = WorkspaceView(record)
         self.events = events.map { Event(at: $0.at, kind: $0.kind, fromStatus: $0.fromStatus, toStatus: $0.toStatus, reason: $0.reason) }
     }
 
-    enum CodingKeys: String, CodingKey { case limits, health, taskAddress, events }
+    enum CodingKeys: String, CodingKey { case limits, health, taskAddress, workspace, events }
 
     func encode(to encoder: any Encoder) throws {
         try summary.encode(to: encoder)
@@ -128,6 +130,7 @@ struct ContainerDetail: Encodable {
         try c.encode(limits, forKey: .limits)
         try c.encode(health, forKey: .health)
         try c.encode(taskAddress, forKey: .taskAddress)
+        try c.encode(workspace, forKey: .workspace)
         try c.encode(events, forKey: .events)
     }
 }

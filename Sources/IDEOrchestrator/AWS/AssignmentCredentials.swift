@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// The credentials a container's agent gets at assignment, which also sign the bucket check:
@@ -34,7 +35,9 @@ public struct AssignmentCredentials: Sendable {
             policy: SessionPolicy.document(bucket: bucket, roleARN: role), duration: aws.assignmentDuration
         )
         do throws(STSError) {
-            return try await sts.assumeRole(request)
+            var issued = try await sts.assumeRole(request)
+            issued.expiration = issued.expiration ?? Date().addingTimeInterval(Double(aws.assignmentDuration.components.seconds))
+            return issued
         } catch {
             logger?.warning("AssumeRole failed", metadata: ["s3.bucket": "\(bucket)", "sts.code": "\(error.code)", "sts.message": "\(error.message)"])
             throw .credentialsUnavailable("Temporary credentials for bucket '\(bucket)' could not be obtained from STS (\(error.code))")

@@ -70,7 +70,7 @@ public struct CurlSTSClient: STSClient {
         else {
             throw STSError(code: "MalformedResponse", message: "the AssumeRole answer holds no credentials")
         }
-        return S3Credentials(accessKeyId: keyId, secretAccessKey: secret, sessionToken: token)
+        return S3Credentials(accessKeyId: keyId, secretAccessKey: secret, sessionToken: token, expiration: Self.element("Expiration", in: xml).flatMap(RFC3339.date))
     }
 
     /// `application/x-www-form-urlencoded` with RFC 3986 unreserved characters left as they are.

@@ -29,6 +29,12 @@ public func buildApplication(settings: Settings, metrics: OrchestratorMetrics = 
     let checkpointer = WALCheckpointer(store: store, logger: logger)
     // Services start in this order and stop in reverse; the HTTP server comes last.
     app.addServices(checkpointer, monitor, reconciler, orchestrator.pool, health, housekeeper, orchestrator.events, orchestrator.collector, orchestrator.engineState)
+    if settings.aws.assignmentRoleARN != nil {
+        app.addServices(CredentialsRefresher(
+            store: store, agent: orchestrator.agent, credentials: AssignmentCredentials(settings: settings, logger: logger),
+            lifetime: settings.aws.assignmentDuration, clock: ContinuousClock(), logger: logger
+        ))
+    }
     return app
 }
 

@@ -62,8 +62,20 @@ public struct DockerImage: Codable, Sendable {
     public var repoTags: [String]?
     /// `repository@sha256:…` for each registry it was pulled from or pushed to.
     public var repoDigests: [String]?
+    /// The image's configuration (its labels).
+    public var config: Config?
+
+    /// The part of an image's configuration the orchestrator reads.
+    public struct Config: Codable, Sendable {
+        /// The image's labels (`LABEL` lines): what it declares of itself, e.g. its agent port.
+        public var labels: [String: String]?
+
+        enum CodingKeys: String, CodingKey {
+            case labels = "Labels"
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", repoTags = "RepoTags", repoDigests = "RepoDigests"
+        case id = "Id", repoTags = "RepoTags", repoDigests = "RepoDigests", config = "Config"
     }
 }

@@ -55,7 +55,8 @@ public struct HealthMonitor: Service {
         let results = zip(targets, reports).map { record, report in
             HealthResult(
                 id: record.id, observedStatus: record.status, ports: report.ports, countsFailure: !massFailure,
-                agentActivity: record.status == .running ? report.agent?.lastActivityAt : nil
+                agentActivity: record.status == .running ? report.agent?.lastActivityAt : nil,
+                workspaceSync: record.status == .running ? report.agent?.sync?.storedText : nil
             )
         }
         do {
@@ -77,9 +78,9 @@ public struct HealthMonitor: Service {
             func startNext() {
                 guard next < records.count, let address = records[next].taskAddress else { return }
                 let index = next
-                let id = records[next].id
+                let (id, agentPort) = (records[next].id, records[next].agentPort)
                 next += 1
-                group.addTask { (index, await probe.check(address: address, containerId: id)) }
+                group.addTask { (index, await probe.check(address: address, agentPort: agentPort, containerId: id)) }
             }
             for _ in 0..<min(settings.healthCheckConcurrency, records.count) { startNext() }
             while let (index, report) = await group.next() {

@@ -1,10 +1,11 @@
 import Foundation
 
-/// Checks one container directly at its task address: the agent's health endpoint and
-/// the code, vnc and web ports.
+/// Checks one container directly at its task address: the agent's health endpoint (on the
+/// image's agent port) and the code, vnc and web ports (8080, 6080, 3000; when the agent is
+/// elsewhere, 3000 is probed as the plain web port it then is).
 public protocol HealthProbe: Sendable {
-    /// Per-port results and what the agent of container `containerId` says of itself.
-    func check(address: String, containerId: String) async -> ProbeReport
+    /// Per-port results and what the agent of container `containerId`, on `agentPort`, says of itself.
+    func check(address: String, agentPort: Int, containerId: String) async -> ProbeReport
 }
 
 /// One container's probe results.
@@ -40,8 +41,8 @@ public struct HTTPHealthProbe: HealthProbe {
         self.connectTimeout = min(connectTimeout, timeout)
     }
 
-    public func check(address: String, containerId: String) async -> ProbeReport {
-        async let agent = agent.health(address: address, containerId: containerId)
+    public func check(address: String, agentPort: Int, containerId: String) async -> ProbeReport {
+        async let agent = agent.health(address: address, port: agentPort, containerId: containerId)
         async let code = answers(address, port: 8080)
         async let vnc = answers(address, port: 6080)
         async let web = answers(address, port: 3000)

@@ -167,12 +167,13 @@ public actor Reconciler: Service {
     /// out and never stopped for inactivity. An agent that does not answer yet is asked again
     /// on a later pass.
     private func adopt(serviceId: String, id: String, address: String, taskId: String?, pooled: Bool) async throws {
-        guard let health = await agent.health(address: address, containerId: id) else { return }
+        let agentPort = ServiceBlueprint.agentPort(of: (try? await engine.service(serviceId))?.spec.labels)
+        guard let health = await agent.health(address: address, port: agentPort, containerId: id) else { return }
         let now = Date()
         var record = ContainerRecord(id: id, isPreWarmed: pooled, cpuLimit: settings.containerCPULimit, memoryLimitBytes: settings.containerMemoryLimit, urls: RoutePlan(settings: settings).urls(for: id), now: now)
         record.serviceId = serviceId
         record.taskAddress = address
-        record.taskId = taskId
+        (record.taskId, record.agentPort, record.workspaceSync) = (taskId, agentPort, health.sync?.storedText)
         record.readyAt = now
         let reason: String
         if health.isVerifiedFree {

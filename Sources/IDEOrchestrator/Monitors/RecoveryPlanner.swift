@@ -7,7 +7,7 @@ import Foundation
 /// | --- | --- | --- |
 /// | `creating`, `warming` | older than its launch timeout (`CONTAINER_READY_TIMEOUT`, or `COLD_START_TIMEOUT` for a cold start) plus the margin | fail, remove the service |
 /// | `assigning` | taken by an earlier run, or older than `AGENT_TIMEOUT` × `CLAIM_MAX_ATTEMPTS` plus the margin | ask the agent: `running` if it holds the bucket, else fail |
-/// | `stopping` | begun by an earlier run, or older than the margin | remove the service again, then `stopped` |
+/// | `stopping` | begun by an earlier run, or older than `WORKSPACE_FLUSH_TIMEOUT` plus the margin | flush and remove the service again, then `stopped` |
 ///
 /// `ready` and `running` are steady: the health monitor, the reconciler and the housekeeper
 /// watch them.
@@ -23,12 +23,15 @@ public enum RecoveryPlanner {
         public var coldLaunch: TimeInterval
         /// How long a claim may spend on agent calls.
         public var assignment: TimeInterval
+        /// How long a stop may wait for its workspace flush.
+        public var flush: TimeInterval = 0
 
         /// Deadlines from the settings.
         public init(settings: Settings) {
             poolLaunch = settings.readyTimeout.seconds
             coldLaunch = settings.coldStartTimeout.seconds
             assignment = settings.agentTimeout.seconds * Double(settings.claimMaxAttempts)
+            flush = settings.workspace.flushTimeout.seconds
         }
 
         /// Explicit deadlines, in seconds.
@@ -60,7 +63,8 @@ public enum RecoveryPlanner {
             case .assigning:
                 return record.ownerEpoch != epoch.id || age > deadlines.assignment + margin ? .resolveAssignment(record) : nil
             case .stopping:
-                return record.ownerEpoch != epoch.id || age > margin ? .finishStop(record) : nil
+                // A stop of this run may still be waiting for its flush.
+                return record.ownerEpoch != epoch.id || age > deadlines.flush + margin ? .finishStop(record) : nil
             case .ready, .running, .stopped, .failed:
                 return nil
             }

@@ -45,6 +45,9 @@ public actor MetricsCollector: Service {
             metrics.poolWarming.set(Double(counts.creating + counts.warming))
             metrics.poolAssigned.set(Double(counts.assigned))
         }
+        if let syncCounts = try? await store.workspaceSyncCounts() {
+            for (state, count) in syncCounts { metrics.workspaceSync(state).set(Double(count)) }
+        }
         let snapshot = await resources.snapshot()
         metrics.nodeMemory.set(snapshot.memoryPercent.map { $0 / 100 } ?? .nan)
         metrics.nodeCPU.set(snapshot.cpuPercent.map { $0 / 100 } ?? .nan)

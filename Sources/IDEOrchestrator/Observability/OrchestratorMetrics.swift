@@ -62,7 +62,8 @@ public final class OrchestratorMetrics: Sendable {
         for origin in ContainerOrigin.allCases { _ = created(origin) }
         for start in ClaimStart.allCases { _ = claimed(start) }
         for reason in ShutdownReason.allCases { _ = stopped(reason.rawValue) }
-        for operation in ["health", "assign"] { _ = agentErrors(operation) }
+        for operation in ["health", "assign", "flush", "credentials"] { _ = agentErrors(operation) }
+        for state in WorkspaceSync.State.allCases.map(\.rawValue) + ["unknown"] { workspaceSync(state).set(Double(0)) }
     }
 
     /// Containers created, by origin.
@@ -73,6 +74,11 @@ public final class OrchestratorMetrics: Sendable {
     /// Containers handed out for a bucket, by how they were started.
     func claimed(_ start: ClaimStart) -> Counter {
         registry.makeCounter(descriptor: Self.name("containers_claimed", unit: "total", help: "Containers assigned to a bucket: warm from the pool or cold-started for the request."), labels: [("start", start.rawValue)])
+    }
+
+    /// Running containers in one workspace sync state (`unknown`: the agent reports none).
+    func workspaceSync(_ state: String) -> Gauge {
+        registry.makeGauge(descriptor: Self.name("workspace_sync", unit: "containers", help: "Running containers by the workspace sync state their agent last reported: idle, hydrating, ready, error, or unknown when it reports none."), labels: [("state", state)])
     }
 
     /// Containers stopped, by shutdown reason.

@@ -3,22 +3,29 @@ import Foundation
 /// Talks to the agent inside an IDE container (see docs/agent-contract.md). Containers are
 /// run by their users: every answer is read with a size limit and believed only as far as it
 /// concerns that container.
+///
+/// Every call goes to `http://<address>:<port>`, the port being the agent port the container's
+/// image declares (`ImageContract`, 3000 for images that do not say).
 public protocol AgentClient: Sendable {
     /// The health answer of container `containerId`'s agent, or nil when it does not answer healthy.
-    func health(address: String, containerId: String) async -> AgentHealth?
+    func health(address: String, port: Int, containerId: String) async -> AgentHealth?
     /// Hands the container `assignment.containerId` its bucket (and credentials); the error
     /// says whether the request ever reached the agent.
-    func assign(address: String, assignment: AgentAssignment) async throws(AgentError)
+    func assign(address: String, port: Int, assignment: AgentAssignment) async throws(AgentError)
+    /// Asks the agent to push every workspace change now (`POST /flush`), waiting at most `timeout`.
+    func flush(address: String, port: Int, containerId: String, timeout: Duration) async -> FlushOutcome
+    /// Hands the agent fresh temporary credentials (`POST /credentials`).
+    func updateCredentials(address: String, port: Int, containerId: String, credentials: AgentCredentials) async throws(AgentError)
 }
 
 extension AgentClient {
     /// Whether the agent answers its health endpoint.
-    public func isHealthy(address: String, containerId: String) async -> Bool {
-        await health(address: address, containerId: containerId) != nil
+    public func isHealthy(address: String, port: Int, containerId: String) async -> Bool {
+        await health(address: address, port: port, containerId: containerId) != nil
     }
 }
 
-/// What an agent says of itself on `GET :3000/health`. Each field is nil when a (legacy)
+/// What an agent says of itself on `GET /health`. Each field is nil when a (legacy)
 /// agent does not say: unknown, never "free".
 public struct AgentHealth: Sendable, Equatable {
     /// Whether it holds an assignment.
@@ -27,12 +34,15 @@ public struct AgentHealth: Sendable, Equatable {
     public var bucket: String?
     /// The user's last activity.
     public var lastActivityAt: Date?
+    /// Its workspace sync, when it reports one.
+    public var sync: WorkspaceSync?
 
     /// Creates an answer.
-    public init(assigned: Bool? = nil, bucket: String? = nil, lastActivityAt: Date? = nil) {
+    public init(assigned: Bool? = nil, bucket: String? = nil, lastActivityAt: Date? = nil, sync: WorkspaceSync? = nil) {
         self.assigned = assigned
         self.bucket = bucket
         self.lastActivityAt = lastActivityAt
+        self.sync = sync
     }
 
     /// A verified free container: the agent says it holds no assignment.
@@ -61,6 +71,12 @@ public struct AgentAssignment: Encodable, Sendable {
     public var activityToken: String?
     /// Where the container reports activity.
     public var activityUrl: String?
+    /// The S3 endpoint the container syncs with; nil (left out) means AWS.
+    public var s3Endpoint: String? = nil
+    /// The key prefix inside the bucket; nil (left out) means the whole bucket.
+    public var workspacePrefix: String? = nil
+    /// When temporary credentials expire (RFC 3339); nil when they do not.
+    public var credentialsExpireAt: String? = nil
 }
 
 /// An assignment that did not succeed, and whether it ever reached the agent.
@@ -95,7 +111,7 @@ public struct AgentError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { "agent \(kind.rawValue)\(status.map { " (HTTP \($0))" } ?? ""): \(message)" }
 }
 
-/// The `AgentClient` over HTTP on port 3000 of the task's address. Every call carries the
+/// The `AgentClient` over HTTP on the agent port of the task's address. Every call carries the
 /// container's agent token as `Authorization: Bearer <token>` when tokens are enabled.
 public struct HTTPAgentClient: AgentClient {
     /// The most of an agent's answer ever read.
@@ -119,9 +135,9 @@ public struct HTTPAgentClient: AgentClient {
         tokens.token(for: containerId).map { [(name: "Authorization", value: "Bearer \($0)")] } ?? []
     }
 
-    public func health(address: String, containerId: String) async -> AgentHealth? {
+    public func health(address: String, port: Int, containerId: String) async -> AgentHealth? {
         let request = HTTPClientRequest(
-            endpoint: .tcp(baseURL: "http://\(address):3000"), path: "/health", headers: authorization(for: containerId),
+            endpoint: .tcp(baseURL: "http://\(address):\(port)"), path: "/health", headers: authorization(for: containerId),
             timeout: timeout, connectTimeout: connectTimeout, maxResponseBytes: Self.maxAnswerBytes
         )
         guard let response = try? await http.execute(request), response.isSuccess else { return nil }
@@ -129,15 +145,16 @@ public struct HTTPAgentClient: AgentClient {
         return AgentHealth(
             assigned: answer.assigned,
             bucket: answer.bucket.flatMap { BucketName.problem(with: $0) == nil ? $0 : nil },
-            lastActivityAt: answer.lastActivityAt.flatMap(RFC3339.date)
+            lastActivityAt: answer.lastActivityAt.flatMap(RFC3339.date),
+            sync: answer.sync?.value
         )
     }
 
-    public func assign(address: String, assignment: AgentAssignment) async throws(AgentError) {
+    public func assign(address: String, port: Int, assignment: AgentAssignment) async throws(AgentError) {
         let body: Data
         do { body = try JSONEncoder().encode(assignment) } catch { throw AgentError(.unreachable, "the assignment could not be encoded") }
         let request = HTTPClientRequest(
-            method: "POST", endpoint: .tcp(baseURL: "http://\(address):3000"), path: "/assign-s3-bucket",
+            method: "POST", endpoint: .tcp(baseURL: "http://\(address):\(port)"), path: "/assign-s3-bucket",
             headers: [(name: "Content-Type", value: "application/json")] + authorization(for: assignment.containerId),
             body: body, timeout: timeout, connectTimeout: connectTimeout, maxResponseBytes: Self.maxAnswerBytes
         )
@@ -159,7 +176,8 @@ public struct HTTPAgentClient: AgentClient {
         }
     }
 
-    private struct Reply: Decodable {
+    /// The `status` and `message` of an agent's answer to a POST.
+    struct Reply: Decodable {
         var status: String?
         var message: String?
     }
@@ -168,5 +186,6 @@ public struct HTTPAgentClient: AgentClient {
         var assigned: Bool?
         var bucket: String?
         var lastActivityAt: String?
+        var sync: LenientSync?
     }
 }

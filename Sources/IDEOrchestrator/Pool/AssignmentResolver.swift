@@ -17,7 +17,7 @@ public struct AssignmentResolver: Sendable {
         guard record.status == .assigning else { return nil }
         let owner = record.ownerEpoch
         let unchanged: @Sendable (ContainerRecord) -> Bool = { $0.ownerEpoch == owner }
-        let health = await record.taskAddress.asyncFlatMap { await agent.health(address: $0, containerId: record.id) }
+        let health = await record.taskAddress.asyncFlatMap { await agent.health(address: $0, port: record.agentPort, containerId: record.id) }
         if let health, health.assigned == true, let bucket = record.s3Bucket, health.bucket == bucket {
             let running = try? await store.transition(record.id, from: [.assigning], to: .running, kind: "assigned", reason: "recovered: its agent holds bucket \(bucket)", when: .matching(unchanged)) {
                 if let activity = health.lastActivityAt { $0.lastActivityAt = max($0.lastActivityAt ?? activity, min(activity, Date())) }

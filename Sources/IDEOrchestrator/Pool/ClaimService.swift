@@ -112,7 +112,8 @@ public struct ClaimService: Sendable {
             let token = Self.newToken()
             let intent = ClaimIntent(
                 bucket: order.bucket, region: order.region, userId: order.request.userId, activityTokenHash: Self.hash(token),
-                activityTracked: settings.publicAPIURL != nil, servedWarm: !waited, epoch: epoch
+                activityTracked: settings.publicAPIURL != nil, servedWarm: !waited, epoch: epoch,
+                workspacePrefix: order.request.workspacePrefix?.nilIfEmpty, credentialsExpireAt: order.credentials?.expiration
             )
             let candidate: ContainerRecord?
             do {
@@ -175,10 +176,11 @@ public struct ClaimService: Sendable {
             bucket: order.bucket, region: order.region, accessKeyId: order.credentials?.accessKeyId, secretAccessKey: order.credentials?.secretAccessKey,
             sessionToken: order.credentials?.sessionToken,
             containerId: record.id, vncPassword: order.request.vncPassword, userId: order.request.userId,
-            activityToken: token, activityUrl: settings.publicAPIURL.map { "\($0)/api/containers/\(record.id)/activity" }
+            activityToken: token, activityUrl: settings.publicAPIURL.map { "\($0)/api/containers/\(record.id)/activity" },
+            s3Endpoint: settings.workspace.s3Endpoint, workspacePrefix: record.workspacePrefix, credentialsExpireAt: record.credentialsExpireAt.map(Timestamp.string)
         )
         do {
-            try await agent.assign(address: address, assignment: assignment)
+            try await agent.assign(address: address, port: record.agentPort, assignment: assignment)
         } catch {
             logger.warning("Assignment failed", metadata: ["container.id": "\(record.id)", "error": "\(error)"])
             switch error.kind {
@@ -221,6 +223,7 @@ public struct ClaimService: Sendable {
     }
 
     static func validateOptional(_ request: StartRequest) throws(APIError) {
+        _ = try WorkspacePrefix.validated(request.workspacePrefix)
         if let userId = request.userId, userId.count > 256 || userId.contains(where: \.isNewline) {
             throw .invalidBody("userId must be at most 256 characters on one line")
         }

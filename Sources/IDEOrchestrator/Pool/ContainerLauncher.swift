@@ -55,8 +55,11 @@ public struct ContainerLauncher: Sendable {
     public func start(_ record: ContainerRecord) async throws -> ContainerRecord {
         let deadline = ContinuousClock.now + launchTimeout(pooled: record.isPreWarmed)
         do {
-            let serviceId = try await throughOutages(until: deadline) { try await createService(for: record) }
-            guard let warming = try await store.transition(record.id, from: [.creating], to: .warming, kind: "service_created", change: { $0.serviceId = serviceId }) else {
+            let (serviceId, agentPort) = try await throughOutages(until: deadline) { try await createService(for: record) }
+            guard let warming = try await store.transition(record.id, from: [.creating], to: .warming, kind: "service_created", change: {
+                $0.serviceId = serviceId
+                $0.agentPort = agentPort
+            }) else {
                 removeServiceInBackground(serviceId, of: record.id)
                 throw LaunchError(message: "container \(record.id) left creating while its service was made")
             }
@@ -74,20 +77,23 @@ public struct ContainerLauncher: Sendable {
 
     /// Makes the record's secret and service, or finds the ones an earlier attempt made
     /// (an attempt whose answer an outage swallowed): both are named after the record.
-    private func createService(for record: ContainerRecord) async throws -> String {
-        let image = try await blueprint.imageReference(holding: try await engine.image(settings.ideImage)) { try await engine.nodes().count }
+    /// Returns the service's id and its agent's port (from the image's labels).
+    private func createService(for record: ContainerRecord) async throws -> (id: String, agentPort: Int) {
+        let held = try await engine.image(settings.ideImage)
+        let image = try await blueprint.imageReference(holding: held) { try await engine.nodes().count }
+        let contract = ImageContract(image: held)
         // The secret before the service: a service whose secret is missing cannot start.
         let secret = try await secrets.ensure(for: record.id)
-        let spec = blueprint.spec(for: record.id, pooled: record.isPreWarmed, agentSecret: secret, imageReference: image)
+        let spec = blueprint.spec(for: record.id, pooled: record.isPreWarmed, agentSecret: secret, imageReference: image, contract: contract)
         do {
-            return try await engine.createService(spec)
+            return (try await engine.createService(spec), contract.agentPort)
         } catch let error as DockerError where error.code == .conflict {
             let existing = try await engine.service(spec.name)
             guard existing.spec.labels[ServiceBlueprint.idLabel] == record.id,
                   existing.spec.labels[ServiceBlueprint.instanceLabel] == settings.instanceName else {
                 throw LaunchError(message: "a service named \(spec.name) exists and is not this instance's")
             }
-            return existing.id
+            return (existing.id, ServiceBlueprint.agentPort(of: existing.spec.labels))
         }
     }
 
@@ -119,7 +125,7 @@ public struct ContainerLauncher: Sendable {
         var lastProblem = "no running task yet"
         while ContinuousClock.now < deadline {
             try Task.checkCancellation()
-            switch try await probeThroughOutages(serviceId: serviceId, containerId: record.id) {
+            switch try await probeThroughOutages(serviceId: serviceId, containerId: record.id, agentPort: record.agentPort) {
             case .ready(let address, let taskId):
                 guard let ready = try await store.transition(record.id, from: [.warming], to: .ready, kind: "ready", change: {
                     $0.taskAddress = address
@@ -148,16 +154,16 @@ public struct ContainerLauncher: Sendable {
     }
 
     /// An engine that cannot be reached says nothing about the container: keep waiting.
-    private func probeThroughOutages(serviceId: String, containerId: String) async throws -> Probe {
+    private func probeThroughOutages(serviceId: String, containerId: String, agentPort: Int) async throws -> Probe {
         do {
-            return try await probe(serviceId: serviceId, containerId: containerId)
+            return try await probe(serviceId: serviceId, containerId: containerId, agentPort: agentPort)
         } catch let error as DockerError where error.isOutage {
             logger.debug("Readiness waits for the engine", metadata: ["container.id": "\(containerId)", "error": "\(error)"])
             return .pending("the Docker engine did not answer")
         }
     }
 
-    private func probe(serviceId: String, containerId: String) async throws -> Probe {
+    private func probe(serviceId: String, containerId: String, agentPort: Int) async throws -> Probe {
         let tasks = try await taskWatch.nextTasks(of: serviceId)
         let failures = tasks.filter(\.hasFailed)
         if failures.count > settings.restartMaxAttempts, !tasks.contains(where: \.isRunning) {
@@ -170,7 +176,9 @@ public struct ContainerLauncher: Sendable {
             return .pending(tasks.last.map { "task \($0.status.state)" } ?? "no task yet")
         }
         guard let address = try await address(of: task) else { return .pending("task has no address on \(settings.swarmNetwork)") }
-        guard let health = await agent.health(address: address, containerId: containerId) else { return .pending("agent not answering at \(address)") }
+        guard let health = await agent.health(address: address, port: agentPort, containerId: containerId) else {
+            return .pending("agent not answering at \(address):\(agentPort)")
+        }
         // A container assigned before we ever handed it out was taken by someone else.
         if health.assigned == true { return .failing("agent_taken: its agent reports an assignment nobody made through this service") }
         return .ready(address: address, taskId: task.id)

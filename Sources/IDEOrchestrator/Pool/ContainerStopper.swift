@@ -40,11 +40,15 @@ public struct ContainerStopper: Sendable {
         return stopped
     }
 
-    /// Removes the service of a `stopping` container and records it `stopped`. While the
-    /// service cannot be removed (say, the engine is down) the container stays `stopping` and
-    /// recovery finishes it later.
+    /// Flushes the workspace of a `stopping` container that was assigned (`WorkspaceFlush`),
+    /// removes its service and records it `stopped`. While the service cannot be removed (say,
+    /// the engine is down) the container stays `stopping` and recovery finishes it later,
+    /// flushing again (a flush is idempotent).
     @discardableResult
     public func finish(_ record: ContainerRecord) async throws -> ContainerRecord? {
+        if record.serviceId != nil {
+            await WorkspaceFlush(store: store, agent: launcher.agent, timeout: launcher.settings.workspace.flushTimeout, logger: launcher.logger).run(record)
+        }
         if let serviceId = record.serviceId, !(await launcher.removeService(serviceId, of: record.id)) {
             return try await store.container(record.id)
         }

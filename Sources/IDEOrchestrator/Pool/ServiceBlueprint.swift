@@ -10,6 +10,13 @@ public struct ServiceBlueprint: Sendable {
     public static let instanceLabel = "ide-orchestrator.instance"
     /// Label saying whether the service was made for the warm pool.
     public static let pooledLabel = "ide-orchestrator.pooled"
+    /// Label carrying the agent's port, when the image declares one other than 3000.
+    public static let agentPortLabel = ImageContract.agentPortLabel
+
+    /// The agent port a service's `labels` carry (3000 when they carry none).
+    public static func agentPort(of labels: [String: String]?) -> Int {
+        labels?[agentPortLabel].flatMap { Int($0) }.flatMap { (1...65535).contains($0) ? $0 : nil } ?? ImageContract.defaultAgentPort
+    }
     /// Capabilities an IDE container never needs (docs/security.md): raw sockets (ARP and
     /// ICMP spoofing of neighbours on the shared network), device nodes, the audit log,
     /// file capabilities, chroot, and ports below 1024 (the IDE listens on 8080, 6080, 3000).
@@ -25,6 +32,7 @@ public struct ServiceBlueprint: Sendable {
     let restartCondition: String
     let restartMaxAttempts: Int
     let routes: RoutePlan
+    let stopGracePeriodNanos: Int64
 
     /// Creates a blueprint from the settings.
     public init(settings: Settings) {
@@ -39,6 +47,9 @@ public struct ServiceBlueprint: Sendable {
         restartCondition = settings.restartCondition
         restartMaxAttempts = settings.restartMaxAttempts
         routes = RoutePlan(settings: settings)
+        // The agent flushes on SIGTERM too: Swarm waits for it longer than a stop waits for /flush.
+        let grace = settings.workspace.flushTimeout + .seconds(15)
+        stopGracePeriodNanos = grace.components.seconds * 1_000_000_000 + grace.components.attoseconds / 1_000_000_000
     }
 
     /// How the spec names the image, given what the engine holds under `IDE_CONTAINER_IMAGE`:
@@ -48,11 +59,14 @@ public struct ServiceBlueprint: Sendable {
     }
 
     /// The spec of container `id`, with its agent-token secret when agents get tokens, running
-    /// `imageReference` (by default `IDE_CONTAINER_IMAGE` as written).
+    /// `imageReference` (by default `IDE_CONTAINER_IMAGE` as written) whose labels declared `contract`.
     /// Never privileged, no mounts (no engine socket), fewer capabilities than Docker's default,
     /// and at most `CONTAINER_PIDS_LIMIT` processes.
-    public func spec(for id: String, pooled: Bool, agentSecret: ServiceSpec.SecretReference? = nil, imageReference: String? = nil) -> ServiceSpec {
-        var labels = routes.traefikLabels(for: id)
+    public func spec(
+        for id: String, pooled: Bool, agentSecret: ServiceSpec.SecretReference? = nil, imageReference: String? = nil, contract: ImageContract = .legacy
+    ) -> ServiceSpec {
+        var labels = routes.traefikLabels(for: id, keepingPrefix: contract.keepPrefix)
+        if contract.agentPort != ImageContract.defaultAgentPort { labels[Self.agentPortLabel] = String(contract.agentPort) }
         labels[Self.managedLabel] = "true"
         labels[Self.idLabel] = id
         labels[Self.pooledLabel] = String(pooled)
@@ -63,9 +77,9 @@ public struct ServiceBlueprint: Sendable {
             taskTemplate: .init(
                 containerSpec: .init(
                     image: imageReference ?? image,
-                    env: ["CODE_BASE_PATH=/code/\(id)", "VNC_BASE_PATH=/vnc/\(id)", "IDE_CONTAINER_ID=\(id)"],
+                    env: ["CODE_BASE_PATH=/code/\(id)", "VNC_BASE_PATH=/vnc/\(id)", "WEB_BASE_PATH=/web/\(id)", "IDE_CONTAINER_ID=\(id)"],
                     labels: [Self.managedLabel: "true", Self.idLabel: id, Self.instanceLabel: instance],
-                    stopGracePeriod: 10_000_000_000,
+                    stopGracePeriod: stopGracePeriodNanos,
                     secrets: agentSecret.map { [$0] },
                     capabilityDrop: Self.droppedCapabilities
                 ),

@@ -12,15 +12,18 @@ public struct StartRequest: Decodable, Sendable {
     public var vncPassword: String?
     /// The platform's user id.
     public var userId: String?
+    /// The key prefix inside the bucket the workspace syncs with (absent: the whole bucket).
+    public var workspacePrefix: String?
 
     /// Creates a request.
-    public init(s3Bucket: String?, s3Region: String? = nil, awsAccessKeyId: String? = nil, awsSecretAccessKey: String? = nil, vncPassword: String? = nil, userId: String? = nil) {
+    public init(s3Bucket: String?, s3Region: String? = nil, awsAccessKeyId: String? = nil, awsSecretAccessKey: String? = nil, vncPassword: String? = nil, userId: String? = nil, workspacePrefix: String? = nil) {
         self.s3Bucket = s3Bucket
         self.s3Region = s3Region
         self.awsAccessKeyId = awsAccessKeyId
         self.awsSecretAccessKey = awsSecretAccessKey
         self.vncPassword = vncPassword
         self.userId = userId
+        self.workspacePrefix = workspacePrefix
     }
 }
 

@@ -50,10 +50,12 @@ public struct RoutePlan: Sendable {
         return ContainerURLs(codeServer: "\(base)/code/\(id)/", vnc: "\(base)/vnc/\(id)/", webServer: "\(base)/web/\(id)/")
     }
 
-    /// Traefik v3 labels for the Swarm service of container `id`.
+    /// Traefik v3 labels for the Swarm service of container `id`. Routes named in
+    /// `keepingPrefix` (the image's `keep-prefix` labels) reach the container with their
+    /// `/<route>/<id>` prefix: no strip middleware. The agent's port is never routed.
     ///
     /// `id` must come from `ContainerID`: it is the only variable text in the rules.
-    public func traefikLabels(for id: String) -> [String: String] {
+    public func traefikLabels(for id: String, keepingPrefix: Set<String> = []) -> [String: String] {
         precondition(ContainerID.isWellFormed(id), "container ids are generated, never user input")
         var labels = [
             "traefik.enable": "true",
@@ -67,8 +69,9 @@ public struct RoutePlan: Sendable {
             labels["\(router).entrypoints"] = isPublic ? "websecure" : "web"
             if isPublic { labels["\(router).tls.certresolver"] = certResolver }
             labels["\(router).service"] = name
-            labels["\(router).middlewares"] = "\(name)-strip"
             labels["traefik.http.services.\(name).loadbalancer.server.port"] = String(route.port)
+            guard !keepingPrefix.contains(route.name) else { continue }
+            labels["\(router).middlewares"] = "\(name)-strip"
             labels["traefik.http.middlewares.\(name)-strip.stripprefix.prefixes"] = prefix
         }
         return labels

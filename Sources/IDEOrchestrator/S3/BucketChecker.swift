@@ -14,6 +14,8 @@ public struct S3Credentials: Sendable {
     public var secretAccessKey: String
     /// The session token of temporary credentials; never logged or stored.
     public var sessionToken: String? = nil
+    /// When temporary credentials from STS expire; nil for long-lived ones.
+    public var expiration: Date? = nil
 }
 
 /// Checks buckets with a SigV4-signed `GET /<bucket>?location` through libcurl.

@@ -89,6 +89,8 @@ extension SettingKey {
     static let assignmentDuration = SettingKey("AWS_ASSIGNMENT_DURATION", "1h", "Lifetime of the temporary credentials of an assignment, 15m to 12h; at most the role's maximum session duration.")
     static let stsEndpoint = SettingKey("AWS_ENDPOINT_URL_STS", "", "STS endpoint for AssumeRole, e.g. http://127.0.0.1:5000; empty means https://sts.<AWS_REGION>.amazonaws.com.")
     static let awsSecretAccessKeyFile = SettingKey("AWS_SECRET_ACCESS_KEY_FILE", "", "File holding AWS_SECRET_ACCESS_KEY (e.g. a Docker secret), read when that variable is empty.", aliases: ["S3_SECRET_ACCESS_KEY_FILE"])
+    static let workspaceFlushTimeout = SettingKey("WORKSPACE_FLUSH_TIMEOUT", "60s", "How long a stop waits for an assigned container's agent to push every workspace change (POST /flush) before its service is removed, 1s to 30m; a flush that fails or runs out of time is recorded as event flush_failed and the stop goes on. Each IDE service's stop grace period is this plus 15s.")
+    static let workspaceS3Endpoint = SettingKey("WORKSPACE_S3_ENDPOINT", "", "S3 endpoint the IDE containers sync with, sent in every assignment as s3Endpoint, when they reach S3 at another address than this service (e.g. http://moto:5000 on the IDE network); empty means S3_ENDPOINT, and both empty means AWS (no s3Endpoint sent).")
     static let envFile = SettingKey("ENV_FILE", ".env", "File of KEY=VALUE lines read at start, relative to the working directory; a missing .env is skipped, a missing file named here stops the service. The real environment takes precedence.")
 
     /// Every variable the settings read, in documentation order.
@@ -101,6 +103,6 @@ extension SettingKey {
         .healthCheckInterval, .healthCheckTimeout, .healthCheckRetries, .healthCheckConcurrency, .unhealthyGracePeriod, .idleTimeout, .warmTTL,
         .reconcileInterval, .housekeepingInterval, .retentionDays, .publicDirectory, .eventPollInterval, .eventHeartbeatInterval, .traefikCertResolver,
         .s3Endpoint, .awsRegion, .awsAccessKeyId, .awsSecretAccessKey, .awsSecretAccessKeyFile, .awsSessionToken,
-        .assignmentRoleARN, .assignmentDuration, .stsEndpoint, .envFile,
+        .assignmentRoleARN, .assignmentDuration, .stsEndpoint, .workspaceFlushTimeout, .workspaceS3Endpoint, .envFile,
     ]
 }

@@ -78,6 +78,14 @@ extension AppDatabase {
             try db.execute(sql: "DROP INDEX IF EXISTS container_on_status")
             try db.execute(sql: "DROP INDEX IF EXISTS container_on_pool")
         }
+        migrator.registerMigration("v6: workspace contract (agent port, prefix, credentials expiry, sync state)") { db in
+            try db.alter(table: "container") { t in
+                t.add(column: "agentPort", .integer).notNull().defaults(to: 3000)
+                t.add(column: "workspacePrefix", .text)
+                t.add(column: "credentialsExpireAt", .datetime)
+                t.add(column: "workspaceSync", .text)
+            }
+        }
         return migrator
     }
 }

@@ -17,9 +17,16 @@ public struct ClaimIntent: Sendable {
     public var servedWarm: Bool
     /// The run making the claim.
     public var epoch: Epoch
+    /// The key prefix inside the bucket, if the request gave one.
+    public var workspacePrefix: String?
+    /// When the temporary credentials handed over expire, if they do.
+    public var credentialsExpireAt: Date?
 
     /// Creates an intent.
-    public init(bucket: String, region: String, userId: String?, activityTokenHash: String, activityTracked: Bool, servedWarm: Bool = true, epoch: Epoch) {
+    public init(
+        bucket: String, region: String, userId: String?, activityTokenHash: String, activityTracked: Bool, servedWarm: Bool = true, epoch: Epoch,
+        workspacePrefix: String? = nil, credentialsExpireAt: Date? = nil
+    ) {
         self.bucket = bucket
         self.region = region
         self.userId = userId
@@ -27,6 +34,8 @@ public struct ClaimIntent: Sendable {
         self.activityTracked = activityTracked
         self.servedWarm = servedWarm
         self.epoch = epoch
+        self.workspacePrefix = workspacePrefix
+        self.credentialsExpireAt = credentialsExpireAt
     }
 
     func apply(to record: inout ContainerRecord, at now: Date) {
@@ -38,6 +47,8 @@ public struct ClaimIntent: Sendable {
         record.activityTokenHash = activityTokenHash
         record.activityTracked = activityTracked
         record.servedWarm = servedWarm
+        record.workspacePrefix = workspacePrefix
+        record.credentialsExpireAt = credentialsExpireAt
     }
 
     static func clear(_ record: inout ContainerRecord) {
@@ -49,5 +60,7 @@ public struct ClaimIntent: Sendable {
         record.activityTokenHash = nil
         record.activityTracked = false
         record.servedWarm = nil
+        record.workspacePrefix = nil
+        record.credentialsExpireAt = nil
     }
 }

@@ -41,6 +41,10 @@ extension ContainerRecord {
         taskId = try columns.optionalString()
         activityTracked = try columns.bool()
         servedWarm = try columns.optionalBool()
+        agentPort = try columns.int()
+        workspacePrefix = try columns.optionalString()
+        credentialsExpireAt = try columns.optionalDate()
+        workspaceSync = try columns.optionalString()
     }
 
     public func encode(to container: inout PersistenceContainer) throws {
@@ -84,6 +88,10 @@ extension ContainerRecord {
         "taskId",
         "activityTracked",
         "servedWarm",
+        "agentPort",
+        "workspacePrefix",
+        "credentialsExpireAt",
+        "workspaceSync",
     ]
 
     /// The record's stored values, in the order of `storedColumns`.
@@ -121,6 +129,10 @@ extension ContainerRecord {
             taskId.databaseValue,
             activityTracked.databaseValue,
             servedWarm.databaseValue,
+            agentPort.databaseValue,
+            workspacePrefix.databaseValue,
+            StoredDate.databaseValue(credentialsExpireAt),
+            workspaceSync.databaseValue,
         ]
     }
 }

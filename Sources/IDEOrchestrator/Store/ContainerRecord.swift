@@ -69,6 +69,14 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     /// Whether its claim found it ready (true) or had to wait for a launch (false); nil until
     /// claimed. The pool a container came from is `isPreWarmed`.
     public var servedWarm: Bool?
+    /// The port its agent answers on (the image's `ide-orchestrator.agent-port`, else 3000).
+    public var agentPort: Int
+    /// The key prefix inside the bucket the workspace syncs with; nil: the whole bucket.
+    public var workspacePrefix: String?
+    /// When the temporary credentials its agent holds expire; nil when they do not (or it has none).
+    public var credentialsExpireAt: Date?
+    /// The agent's latest sync state (`WorkspaceSync` as JSON), written only when it changes.
+    public var workspaceSync: String?
 
     /// Creates a new record in `creating`.
     public init(id: String, isPreWarmed: Bool, cpuLimit: Double, memoryLimitBytes: Int64, urls: ContainerURLs, now: Date) {
@@ -86,6 +94,7 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
         self.consecutiveHealthFailures = 0
         self.statusSince = now
         self.activityTracked = false
+        self.agentPort = ImageContract.defaultAgentPort
     }
 
     /// How its user was served: warm unless the claim waited; before a claim, its origin.

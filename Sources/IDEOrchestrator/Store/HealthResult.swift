@@ -14,14 +14,19 @@ public struct HealthResult: Sendable, Equatable {
     public var countsFailure: Bool
     /// The user's last activity as the agent reports it.
     public var agentActivity: Date?
+    /// The agent's sync state (`WorkspaceSync.storedText`), when it reported one.
+    public var workspaceSync: String?
 
     /// Creates a result.
-    public init(id: String, observedStatus: ContainerStatus, ports: [String: Bool], countsFailure: Bool = true, agentActivity: Date? = nil) {
+    public init(
+        id: String, observedStatus: ContainerStatus, ports: [String: Bool], countsFailure: Bool = true, agentActivity: Date? = nil, workspaceSync: String? = nil
+    ) {
         self.id = id
         self.observedStatus = observedStatus
         self.ports = ports
         self.countsFailure = countsFailure
         self.agentActivity = agentActivity
+        self.workspaceSync = workspaceSync
     }
 
     /// Whether every port answered.
@@ -42,5 +47,7 @@ public struct HealthResult: Sendable, Equatable {
             record.activityTracked = true
             if reported > (record.lastActivityAt ?? .distantPast) { record.lastActivityAt = reported }
         }
+        // Only a changed state changes the column (`save` writes changed columns only).
+        if let workspaceSync { record.workspaceSync = workspaceSync }
     }
 }

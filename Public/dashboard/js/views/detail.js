@@ -1,8 +1,9 @@
-// One container: its record, limits, per-port health and event timeline.
+// One container: its record, limits, per-port health, workspace sync and event timeline.
 import { api } from "../api.js";
 import { h, replace, debounce } from "../dom.js";
 import { bytes, dateTime, age } from "../format.js";
 import { LIVE, stopContainer, deleteRecord } from "./actions.js";
+import { workspaceSection } from "./workspace.js";
 
 export function mount(main, ctx) {
   const { id, showBanner } = ctx;
@@ -52,6 +53,7 @@ export function mount(main, ctx) {
             fact("Last check", dateTime(c.health.lastCheckAt)), fact("Failures in a row", String(c.health.consecutiveFailures)),
             fact("CPU limit", `${c.limits.cpus} CPU`), fact("Memory limit", bytes(c.limits.memoryBytes))),
           h("table", { class: "compact ports" }, h("caption", { text: "Ports" }), h("tbody", {}, ports))),
+        workspaceSection(c),
         h("section", { class: "card wide", "aria-labelledby": "timeline-title" }, h("h3", { id: "timeline-title", text: "Events" }),
           events.length === 0 ? h("p", { class: "empty", text: "No events." })
             : h("ol", { class: "timeline", id: "timeline" }, events.map((e) => h("li", { dataset: { kind: e.kind } },
