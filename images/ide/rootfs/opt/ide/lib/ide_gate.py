@@ -55,8 +55,8 @@ def _load_jupyter_server_extension(serverapp):
                 is_api = path.startswith(api) or path.startswith(base + "lab/api")
                 return app.get_handler_delegate(
                     request, PreparingHandler, {"api": is_api, "state": hydrated.state})
-        elif request.headers.get(PROBE_HEADER) != "1" and not (
-                request.method == "GET" and request.path.startswith(api)):
+        elif not (request.method == "GET" and request.path.startswith(api)) and \
+                request.headers.get(PROBE_HEADER) != "1":
             activity.touch()
         return original(request, **kwargs)
 

@@ -19,7 +19,9 @@ c.PasswordIdentityProvider.hashed_password = ""
 c.PasswordIdentityProvider.password_required = False
 c.ServerApp.terminals_enabled = True
 c.ServerApp.terminado_settings = {"shell_command": ["/bin/bash", "-l"]}
-c.ServerApp.jpserver_extensions = {"ide_gate": True}
+# jupyter_lsp has no language server to talk to here, notebook_shim serves the classic
+# notebook's extensions: neither is loaded (~memory of each idle container).
+c.ServerApp.jpserver_extensions = {"ide_gate": True, "jupyter_lsp": False, "notebook_shim": False}
 # Checkpoints live in the home directory, not beside the user's files (they would sync).
 c.FileCheckpoints.root_dir = os.path.expanduser("~/.local/share/jupyter/checkpoints")
 # No update checks, news or announcements.
