@@ -181,13 +181,16 @@ build_ide_rootfs() {
     local key tarball
     key="$(ide_rootfs_key)"
     tarball="$IDE_ROOTFS_CACHE/$key.tar"
+    # One build at a time per cache (a second caller waits, then finds the tarball).
+    mkdir -p "$IDE_ROOTFS_CACHE"
+    exec 9> "$IDE_ROOTFS_CACHE/.lock"
+    flock 9
     if [ -s "$tarball" ] && [ -s "$IDE_ROOTFS_CACHE/$key.end" ] && [ -s "$IDE_ROOTFS_CACHE/$key.paths" ]; then
         log "IDE root filesystem $key is cached"
         echo "$tarball"; return
     fi
     command -v mmdebstrap >/dev/null || die "mmdebstrap is missing (apt-get install mmdebstrap)"
     [ "$(id -u)" = 0 ] || die "building the IDE root filesystem needs root (mmdebstrap --mode=root)"
-    mkdir -p "$IDE_ROOTFS_CACHE"
     local wheels partial="$IDE_ROOTFS_CACHE/$key.tar.partial" end
     wheels="$(ide_wheels)"
     log "building the IDE root filesystem $key with mmdebstrap (minutes on a cold cache)"
@@ -199,7 +202,7 @@ build_ide_rootfs() {
     ide_rootfs_paths "$partial" > "$IDE_ROOTFS_CACHE/$key.paths"
     mv "$partial" "$tarball"
     # Older root filesystems are no longer wanted.
-    find "$IDE_ROOTFS_CACHE" -mindepth 1 -maxdepth 1 ! -name "$key.*" ! -path "$wheels" -exec rm -rf {} +
+    find "$IDE_ROOTFS_CACHE" -mindepth 1 -maxdepth 1 ! -name "$key.*" ! -name .lock ! -path "$wheels" -exec rm -rf {} +
     log "IDE root filesystem $key: $(du -h "$tarball" | cut -f1)"
     echo "$tarball"
 }
