@@ -3,9 +3,11 @@
 - Until the workspace is hydrated (ide_common.Hydration) every page under the base URL
   answers the "Preparing your workspace…" page with HTTP 200 (health probes pass, the page
   reloads itself) and every API call answers 503 with Retry-After; static assets are served.
-- Afterwards requests pass untouched; each one that is not a health probe (header
-  X-IDE-Health-Probe: 1) and not a background poll (GET under api/) counts as user activity,
-  as does every message a terminal or kernel websocket receives from the browser.
+- Afterwards requests pass untouched. User activity is: a page load (GET of the base URL,
+  lab, doc, tree, edit, notebooks, terminals, files, view), any request that is not a GET or
+  HEAD (saves, renames, new kernels and terminals), and every message a terminal or kernel
+  websocket receives from the browser. Background polls (api/, lab/api/, lsp/, static/) and
+  health probes (header X-IDE-Health-Probe: 1) are not.
 
 It wraps the tornado application's find_handler: after hydration the cost per request is
 one attribute read plus the throttled activity check.
@@ -36,6 +38,11 @@ class PreparingHandler(web.RequestHandler):
     def get(self, *args, **kwargs):
         self._answer()
 
+    def _log(self):
+        # Browsers and probes poll while the workspace hydrates: one log line per poll (503s
+        # at error level with their headers, from Jupyter's request log) says nothing.
+        pass
+
     head = post = put = patch = delete = options = get
 
 
@@ -55,14 +62,27 @@ def _load_jupyter_server_extension(serverapp):
                 is_api = path.startswith(api) or path.startswith(base + "lab/api")
                 return app.get_handler_delegate(
                     request, PreparingHandler, {"api": is_api, "state": hydrated.state})
-        elif not (request.method == "GET" and request.path.startswith(api)) and \
-                request.headers.get(PROBE_HEADER) != "1":
+        elif _is_user_action(request, base) and request.headers.get(PROBE_HEADER) != "1":
             activity.touch()
         return original(request, **kwargs)
 
     app.find_handler = find_handler
     _count_websocket_input(activity)
     serverapp.log.info("ide_gate: preparing page until hydrated, activity to %s", activity.path)
+
+
+PAGE_ROOTS = frozenset(("", "lab", "doc", "tree", "edit", "notebooks", "terminals", "files", "view"))
+
+
+def _is_user_action(request, base):
+    """Whether a request (after hydration) is the user's doing rather than a background poll."""
+    if request.method not in ("GET", "HEAD"):
+        return True
+    path = request.path
+    if not path.startswith(base):
+        return False
+    rest = path[len(base):]
+    return rest.split("/", 1)[0] in PAGE_ROOTS and not rest.startswith("lab/api/")
 
 
 def _count_websocket_input(activity):

@@ -27,3 +27,4 @@ c.FileCheckpoints.root_dir = os.path.expanduser("~/.local/share/jupyter/checkpoi
 # No update checks, news or announcements.
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
 c.LabApp.news_url = None
+c.LabApp.extension_manager = "readonly"  # the default one asks PyPI for listings and updates
