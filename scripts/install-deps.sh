@@ -27,6 +27,8 @@ venv_package() {
 cache="$HOME/.cache/ide-orchestrator"
 # Selenium for the dashboard's browser test (Tests/browser/run.sh).
 venv_package "${IDE_BROWSER_VENV:-$cache/browser-venv}" selenium 4.50.0
+# boto3 for the reference image's workspace test (Tests/ide/run.sh), which shares that venv.
+venv_package "${IDE_BROWSER_VENV:-$cache/browser-venv}" boto3 1.43.11
 # schemathesis for the API fuzz run (Tests/fuzz/run.sh).
 venv_package "${IDE_FUZZ_VENV:-$cache/fuzz-venv}" schemathesis 4.32.5
 # matplotlib for the benchmark's chart (scripts/benchmark.sh).

@@ -28,7 +28,8 @@
 #                             attachable *bridge* network so the host can reach task IPs
 #                             (the host cannot reach overlay addresses).
 #   IDE_DEV_IMAGE             dev image tag (default ide-orchestrator/dev-ide:latest)
-#   IDE_SWARM_STORAGE_DRIVER  dockerd storage driver (default vfs; overlay2 also works here)
+#   IDE_SWARM_STORAGE_DRIVER  dockerd storage driver (default overlay2: containers share the image's
+#                             layers; vfs, which copies every layer per container, also works)
 #   IDE_SWARM_START_TIMEOUT   seconds to wait for dockerd to answer (default 30)
 #
 # Facts this relies on: only ONE Swarm-mode engine can live in a network namespace (they
@@ -54,7 +55,7 @@ LOG="$D/dockerd.log"
 DH="unix://$SOCK"
 NET="${SWARM_NETWORK:-ide-network}"
 IMAGE="${IDE_DEV_IMAGE:-ide-orchestrator/dev-ide:latest}"
-STORAGE="${IDE_SWARM_STORAGE_DRIVER:-vfs}"
+STORAGE="${IDE_SWARM_STORAGE_DRIVER:-overlay2}"
 START_TIMEOUT="${IDE_SWARM_START_TIMEOUT:-30}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 

