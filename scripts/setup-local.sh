@@ -128,4 +128,4 @@ start_traefik "$port"
 wait_for_traefik "$port"
 log "Traefik answers on http://localhost:$port"
 printf '%s\n' "DOCKER_HOST=$DOCKER_HOST" "SWARM_NETWORK=$SWARM_NETWORK" "TRAEFIK_NETWORK=$TRAEFIK_NETWORK" \
-    "HTTP_PORT=$port" "IDE_CONTAINER_IMAGE=$IDE_CONTAINER_IMAGE" >&3
+    "HTTP_PORT=$port" "IDE_CONTAINER_IMAGE=$IDE_CONTAINER_IMAGE" "TRAEFIK_PROBE_URL=http://127.0.0.1:$port" >&3

@@ -37,13 +37,17 @@ struct SystemRoutes {
         let detailed = keys.fingerprint(of: request) != nil
         let resources = await orchestrator.resources.snapshot()
         let counts = try? await orchestrator.store.poolCounts()
+        let waitReason = await orchestrator.pool.lastWaitReason
         let healthy = sample.engineReachable && counts != nil && resources.spawnAllowed
         let engineError = sample.engineReachable ? nil : (detailed ? sample.engineError : "Docker engine unreachable")
         let body = HealthResponse(
             status: healthy ? "ok" : "degraded",
             engine: .init(reachable: sample.engineReachable, version: sample.engineVersion, error: engineError),
             store: .init(ok: counts != nil),
-            pool: .init(target: orchestrator.settings.poolSize, ready: counts?.ready ?? 0, warming: (counts?.warming ?? 0) + (counts?.creating ?? 0), assigned: counts?.assigned ?? 0),
+            pool: .init(
+                target: orchestrator.settings.poolSize, ready: counts?.ready ?? 0, warming: (counts?.warming ?? 0) + (counts?.creating ?? 0), assigned: counts?.assigned ?? 0,
+                reason: detailed ? resources.reason ?? waitReason : nil
+            ),
             resources: .init(resources, nodes: detailed ? resources.nodes : []),
             timestamp: Date()
         )

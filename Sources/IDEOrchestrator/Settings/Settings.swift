@@ -49,6 +49,10 @@ public struct Settings: Sendable {
     public var readyTimeout: Duration
     /// How long a start request waits for a cold start.
     public var coldStartTimeout: Duration
+    /// Traefik's internal URL, to see it route a new container before it is ready; nil: not checked.
+    public var traefikProbeURL: String?
+    /// How long a new container whose ports answer waits for its Traefik route.
+    public var routeWaitTimeout: Duration
     /// The pool maintainer's idle interval.
     public var poolInterval: Duration
     /// Longest spawn backoff.
@@ -159,6 +163,11 @@ public struct Settings: Sendable {
         spawnConcurrency = try env.integer(.spawnConcurrency, in: 1...64)
         readyTimeout = try env.duration(.readyTimeout, minimum: .seconds(1))
         coldStartTimeout = try env.duration(.coldStartTimeout, minimum: .seconds(1))
+        traefikProbeURL = env.string(.traefikProbeURL).nilIfEmpty.map { $0.trimmingSuffix("/") }
+        if let url = traefikProbeURL, !url.hasPrefix("http://") && !url.hasPrefix("https://") {
+            throw SettingsError(variable: SettingKey.traefikProbeURL.name, expected: "an http:// or https:// URL, or empty", found: url)
+        }
+        routeWaitTimeout = try env.duration(.routeWaitTimeout, minimum: .zero)
         poolInterval = try env.duration(.poolInterval, minimum: .milliseconds(100))
         spawnBackoffMax = try env.duration(.spawnBackoffMax, minimum: .milliseconds(100))
         refillDelay = try env.duration(.refillDelay, minimum: .zero, maximum: .seconds(10))
@@ -210,41 +219,5 @@ public struct Settings: Sendable {
                 && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
                 && label.first != "-" && label.last != "-"
         }
-    }
-}
-
-/// Where and how buckets are checked before assignment.
-public struct S3Settings: Sendable {
-    /// The S3 endpoint, e.g. `http://127.0.0.1:5000`.
-    public var endpoint: String
-    /// The default signing region.
-    public var region: String
-    /// The access key id.
-    public var accessKeyId: String
-    /// The secret access key.
-    public var secretAccessKey: String
-    /// The session token of temporary credentials.
-    public var sessionToken: String?
-
-    init?(_ env: EnvironmentReader) throws(SettingsError) {
-        let endpoint = env.string(.s3Endpoint)
-        let region = env.string(.awsRegion)
-        let accessKeyId = env.string(.awsAccessKeyId)
-        let secret = try env.secret(.awsSecretAccessKey, orFile: .awsSecretAccessKeyFile)
-        guard !endpoint.isEmpty else { return nil }
-        guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
-            throw SettingsError(variable: SettingKey.s3Endpoint.name, expected: "an http:// or https:// URL", found: endpoint)
-        }
-        guard !accessKeyId.isEmpty else {
-            throw SettingsError(variable: SettingKey.awsAccessKeyId.name, expected: "an access key id (or S3_ACCESS_KEY_ID) when S3_ENDPOINT is set", found: nil)
-        }
-        guard !secret.isEmpty else {
-            throw SettingsError(variable: SettingKey.awsSecretAccessKey.name, expected: "a secret access key (or S3_SECRET_ACCESS_KEY) when S3_ENDPOINT is set", found: nil)
-        }
-        self.endpoint = endpoint.trimmingSuffix("/")
-        self.region = region
-        self.accessKeyId = accessKeyId
-        self.secretAccessKey = secret
-        self.sessionToken = env.string(.awsSessionToken).nilIfEmpty
     }
 }
