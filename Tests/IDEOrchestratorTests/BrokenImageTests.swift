@@ -85,6 +85,19 @@ import Testing
         #expect(said.contains("the fake engine creates nothing"), "\(said)")
     }
 
+    @Test func healthWithTheKeySaysWhyThePoolCannotFillAndWithoutItSaysNothing() async throws {
+        let router = try DirectRouter(["PRE_WARMED_QUEUE_SIZE": "2"])
+        await router.orchestrator.pool.newContainerFailed("code not answering at 10.0.0.9")
+        _ = await router.orchestrator.pool.refill()
+        let detailed = try await router.send(.get, "/api/health", headers: InputBoundsTests.key)
+        let reason = (detailed.json?["pool"] as? [String: Any])?["reason"] as? String
+        #expect(reason?.contains("1 new container failed in a row (last: code not answering at 10.0.0.9)") == true, "\(detailed.body)")
+        let anonymous = try await router.send(.get, "/api/health")
+        let pool = try #require(anonymous.json?["pool"] as? [String: Any])
+        #expect(pool["reason"] == nil)
+        #expect(pool as? [String: Int] != nil)
+    }
+
     @Test func afterFailuresThePlannerLaunchesOneAtATimeAndNamesTheLastFailure() {
         let failing = PoolPlanner.Observation(target: 5, pooled: 0, inFlight: 0, concurrency: 3, failures: 4, lastFailure: "code port not answering")
         #expect(PoolPlanner.plan(failing) == .spawn(1))

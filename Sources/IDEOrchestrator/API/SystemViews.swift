@@ -26,7 +26,7 @@ struct HealthResponse: Encodable {
         var ready: Int
         var warming: Int
         var assigned: Int
-        /// Why the pool cannot fill, or nil.
+        /// Why the pool cannot fill; only with the API key, and only when it cannot.
         var reason: String?
 
         enum CodingKeys: CodingKey { case target, ready, warming, assigned, reason }
@@ -36,7 +36,7 @@ struct HealthResponse: Encodable {
             try c.encode(ready, forKey: .ready)
             try c.encode(warming, forKey: .warming)
             try c.encode(assigned, forKey: .assigned)
-            try c.encode(reason, forKey: .reason)
+            try c.encodeIfPresent(reason, forKey: .reason)
         }
     }
     /// The spawn gate's figures; `nodes` only for a caller with the API key.
