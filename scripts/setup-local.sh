@@ -118,7 +118,9 @@ local_s3() {
         [ ! -d "$S3_DIR" ] || scripts/moto-s3.sh stop "$S3_DIR"
         gateway="$(docker network inspect docker_gwbridge --format '{{(index .IPAM.Config 0).Gateway}}')" || die "no docker_gwbridge network to put the local S3 on"
         log "starting a local S3 (moto) on $gateway for the containers' workspaces"
-        MOTO_HOST="$gateway" scripts/moto-s3.sh start "$S3_DIR" test-bucket | tail -n 1 > "$settings.new"
+        mkdir -p "$S3_DIR"
+        # fd 3 (the VAR=value lines) is closed for it: the server must not hold the caller's pipe open.
+        MOTO_HOST="$gateway" scripts/moto-s3.sh start "$S3_DIR" test-bucket 3>&- | tail -n 1 > "$settings.new"
         mv "$settings.new" "$settings"
     fi
     python3 - "$settings" <<'PY'
@@ -162,5 +164,5 @@ start_traefik "$port"
 wait_for_traefik "$port"
 log "Traefik answers on http://localhost:$port"
 printf '%s\n' "DOCKER_HOST=$DOCKER_HOST" "SWARM_NETWORK=$SWARM_NETWORK" "TRAEFIK_NETWORK=$TRAEFIK_NETWORK" \
-    "HTTP_PORT=$port" "IDE_CONTAINER_IMAGE=$IDE_CONTAINER_IMAGE" >&3
+    "HTTP_PORT=$port" "IDE_CONTAINER_IMAGE=$IDE_CONTAINER_IMAGE" "TRAEFIK_PROBE_URL=http://127.0.0.1:$port" >&3
 [ -z "$s3_lines" ] || printf '%s\n' "$s3_lines" >&3

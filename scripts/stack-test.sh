@@ -102,6 +102,36 @@ for pair in codeServer:code vnc:vnc webServer:web; do
     fi
 done
 
+# Ready means reachable: when a start's 201 arrives, its URLs answer 200 through Traefik at
+# once (no retry). Two starts right after the first claim emptied the pool of one: at least
+# one of them waits for a launch (isPreWarmed false).
+# Prints the answer, then on a line of its own how many milliseconds it took.
+start_body() {
+    local t0; t0=$(date +%s%N)
+    curl -s --max-time 90 -X POST "$BASE/api/containers/start" -H "Authorization: Bearer $API_KEY" -H 'Content-Type: application/json' -d "{\"s3Bucket\":\"$1\"}"
+    echo; echo $((($(date +%s%N) - t0) / 1000000))
+}
+answers="$(mktemp -d)"
+start_body stack-cold-one >"$answers/one" & cold1=$!
+start_body stack-cold-two >"$answers/two" & cold2=$!
+wait "$cold1" "$cold2" || true
+cold_checked=0; cold_served=0; took=""
+for file in "$answers/one" "$answers/two"; do
+    answer="$(head -n 1 "$file")"; took="$took $(tail -n 1 "$file") ms"
+    urls="$(python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print(r["urls"]["codeServer"], r["urls"]["vnc"], r["urls"]["webServer"], "cold" if not r["isPreWarmed"] else "warm", r.get("routePending"))' "$answer" 2>/dev/null || true)"
+    [ -n "$urls" ] || { fail "a start after the pool emptied answered: $answer"; continue; }
+    read -r code_url vnc_url web_url served pending <<<"$urls"
+    [ "$served" = cold ] && cold_served=$((cold_served + 1))
+    statuses="$(for url in "$code_url" "$vnc_url" "$web_url"; do curl -s -o /dev/null -w '%{http_code} ' --max-time 5 "$url"; done)"
+    if [ "$statuses" = "200 200 200 " ] && [ "$pending" = False ]; then cold_checked=$((cold_checked + 1)); else fail "a $served start's URLs answered $statuses(routePending $pending) right after its 201"; fi
+done
+rm -rf "$answers"
+if [ "$cold_checked" = 2 ] && [ "$cold_served" -ge 1 ]; then
+    pass "code, vnc and web URLs answer 200 through Traefik as soon as the 201 arrives ($cold_served of 2 starts waited for a launch; the starts took$took)"
+elif [ "$cold_checked" = 2 ]; then
+    fail "neither start after the pool emptied waited for a launch: the cold path was not checked"
+fi
+
 code_path="$(field codeServer)"; code_path="/${code_path#"$BASE/"}"
 if result="$(python3 scripts/lib/websocket-check.py 127.0.0.1 "$PORT" "${code_path}socket" 2>&1)"; then
     pass "WebSocket through the code route: $result"

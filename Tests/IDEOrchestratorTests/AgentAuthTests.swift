@@ -19,7 +19,7 @@ import Testing
             self.tokens = tokens
             orchestrator = Orchestrator.make(
                 settings: try testSettings(), store: store, engine: swarm, agent: FakeAgent(), resources: FixedResourceGate.allowing,
-                tokens: tokens, logger: quietLogger()
+                tokens: tokens, reach: FakeReach(), logger: quietLogger()
             )
         }
 

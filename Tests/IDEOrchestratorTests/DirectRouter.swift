@@ -70,7 +70,7 @@ struct DirectRouter {
         self.engine = engine
         orchestrator = Orchestrator.make(
             settings: try testSettings(["PUBLIC_DIR": Self.publicDirectory].merging(environment) { _, new in new }), store: store,
-            engine: engine, agent: agent, resources: resources, bucketChecker: AcceptingBucketChecker(), logger: logger
+            engine: engine, agent: agent, resources: resources, bucketChecker: AcceptingBucketChecker(), reach: FakeReach(), logger: logger
         )
         responder = buildRouter(orchestrator).buildResponder()
     }

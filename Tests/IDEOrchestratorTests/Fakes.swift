@@ -237,3 +237,28 @@ func quietLogger() -> Logger {
     logger.logLevel = .critical
     return logger
 }
+
+/// IDE ports and Traefik routes as a test sets them: every port answers and every route is
+/// live unless the test breaks a port at an address or holds the routes back.
+final class FakeReach: Reachability, Sendable {
+    private let state = Mutex((broken: [String: Set<String>](), routing: true, routeChecks: 0))
+
+    /// How many route checks were made.
+    var routeChecks: Int { state.withLock { $0.routeChecks } }
+    /// Makes `port` (`code`, `vnc` or `web`) at `address` stop answering.
+    func breakPort(_ port: String, at address: String) { state.withLock { _ = $0.broken[address, default: []].insert(port) } }
+    /// Makes Traefik route (or not yet route) every container.
+    func setRouting(_ routing: Bool) { state.withLock { $0.routing = routing } }
+
+    func idePorts(address: String) async -> [String: Bool] {
+        let broken = state.withLock { $0.broken[address] ?? [] }
+        return Dictionary(uniqueKeysWithValues: RoutePlan.routes.map { ($0.name, !broken.contains($0.name)) })
+    }
+
+    func routed(_ urls: ContainerURLs) async -> Bool {
+        state.withLock { state in
+            state.routeChecks += 1
+            return state.routing
+        }
+    }
+}

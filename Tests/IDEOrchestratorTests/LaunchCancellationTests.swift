@@ -16,7 +16,7 @@ import Testing
         let lines = ObservabilityTests.CapturedLines()
         var logger = Logger(label: "ide-orchestrator") { label in OrchestratorLogHandler(label: label, format: .json) { lines.append($0) } }
         logger.logLevel = .debug
-        let launcher = ContainerLauncher(store: store, engine: swarm, agent: agent, settings: try testSettings(), logger: logger)
+        let launcher = ContainerLauncher(store: store, engine: swarm, agent: agent, settings: try testSettings(), logger: logger, reach: FakeReach())
         let record = try await launcher.newRecord(pooled: true)
         let launch = Task { try await launcher.start(record) }
         let deadline = ContinuousClock.now + .seconds(30)

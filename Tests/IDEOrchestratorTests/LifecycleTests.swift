@@ -16,22 +16,27 @@ import Testing
         let agent: FakeAgent
         let environment: [String: String]
         let gate: FixedResourceGate
+        let reach: FakeReach
         var orchestrator: Orchestrator
 
-        init(_ environment: [String: String] = [:], gate: FixedResourceGate = .allowing, store: AppDatabase? = nil, swarm: FakeSwarm = FakeSwarm(), agent: FakeAgent = FakeAgent()) throws {
+        init(
+            _ environment: [String: String] = [:], gate: FixedResourceGate = .allowing, store: AppDatabase? = nil, swarm: FakeSwarm = FakeSwarm(), agent: FakeAgent = FakeAgent(),
+            reach: FakeReach = FakeReach()
+        ) throws {
             self.store = try store ?? AppDatabase.inMemory()
+            self.reach = reach
             self.swarm = swarm
             self.agent = agent
             self.environment = environment
             self.gate = gate
             orchestrator = Orchestrator.make(
-                settings: try testSettings(environment), store: self.store, engine: swarm, agent: agent, resources: gate, logger: quietLogger()
+                settings: try testSettings(environment), store: self.store, engine: swarm, agent: agent, resources: gate, reach: reach, logger: quietLogger()
             )
         }
 
         /// A new run of the service over the same state, as after `kill -9` and a restart.
         func restarted() throws -> Lab {
-            try Lab(environment, gate: gate, store: store, swarm: swarm, agent: agent)
+            try Lab(environment, gate: gate, store: store, swarm: swarm, agent: agent, reach: reach)
         }
 
         var claims: ClaimService { orchestrator.claims }

@@ -143,6 +143,7 @@ struct StartResponse: Encodable {
     var urls: ContainerURLs
     var isPreWarmed: Bool
     var isReused: Bool
+    var routePending: Bool
     var message: String
 
     init(_ result: StartResult) {
@@ -152,6 +153,7 @@ struct StartResponse: Encodable {
         urls = result.record.urls
         isPreWarmed = result.isPreWarmed
         isReused = result.isReused
+        routePending = result.routePending
         message = result.isReused ? "This bucket already has a running container"
             : result.isPreWarmed ? "Warm container assigned" : "Container cold-started and assigned"
     }

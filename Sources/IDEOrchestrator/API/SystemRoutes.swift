@@ -37,6 +37,7 @@ struct SystemRoutes {
         let sample = await state.current()
         let resources = await orchestrator.resources.snapshot()
         let counts = try? await orchestrator.store.poolCounts()
+        let waitReason = await orchestrator.pool.lastWaitReason
         let healthy = sample.engineReachable && counts != nil && resources.spawnAllowed
         let status: HTTPResponse.Status = healthy ? .ok : .serviceUnavailable
         guard keys.fingerprint(of: request) != nil else {
@@ -46,7 +47,10 @@ struct SystemRoutes {
             status: healthy ? "ok" : "degraded",
             engine: .init(reachable: sample.engineReachable, version: sample.engineVersion, error: sample.engineReachable ? nil : sample.engineError),
             store: .init(ok: counts != nil),
-            pool: .init(target: orchestrator.settings.poolSize, ready: counts?.ready ?? 0, warming: (counts?.warming ?? 0) + (counts?.creating ?? 0), assigned: counts?.assigned ?? 0),
+            pool: .init(
+                target: orchestrator.settings.poolSize, ready: counts?.ready ?? 0, warming: (counts?.warming ?? 0) + (counts?.creating ?? 0), assigned: counts?.assigned ?? 0,
+                reason: resources.reason ?? waitReason
+            ),
             resources: .init(resources, nodes: resources.nodes),
             timestamp: Date()
         )

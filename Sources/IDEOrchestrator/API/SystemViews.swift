@@ -26,6 +26,18 @@ struct HealthResponse: Encodable {
         var ready: Int
         var warming: Int
         var assigned: Int
+        /// Why the pool cannot fill; only with the API key, and only when it cannot.
+        var reason: String?
+
+        enum CodingKeys: CodingKey { case target, ready, warming, assigned, reason }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(target, forKey: .target)
+            try c.encode(ready, forKey: .ready)
+            try c.encode(warming, forKey: .warming)
+            try c.encode(assigned, forKey: .assigned)
+            try c.encodeIfPresent(reason, forKey: .reason)
+        }
     }
     /// The spawn gate's figures; `nodes` only for a caller with the API key.
     struct Resources: Encodable {

@@ -27,8 +27,9 @@ public func buildApplication(settings: Settings, metrics: OrchestratorMetrics = 
     let health = HealthMonitor(orchestrator, probe: probe)
     let housekeeper = Housekeeper(store: store, stopper: orchestrator.stopper, settings: settings, logger: logger)
     let checkpointer = WALCheckpointer(store: store, logger: logger)
-    // Services start in this order and stop in reverse; the HTTP server comes last.
-    app.addServices(checkpointer, monitor, reconciler, orchestrator.pool, health, housekeeper, orchestrator.events, orchestrator.collector, orchestrator.engineState)
+    // Services start in this order and stop in reverse; the HTTP server comes last. The
+    // background queues stop last of all: their jobs are cancelled once every loop has stopped.
+    app.addServices(orchestrator.launcher.removals, orchestrator.claims.coldStarts.launches, checkpointer, monitor, reconciler, orchestrator.pool, health, housekeeper, orchestrator.events, orchestrator.collector, orchestrator.engineState)
     if settings.aws.assignmentRoleARN != nil {
         app.addServices(CredentialsRefresher(
             store: store, agent: orchestrator.agent, credentials: AssignmentCredentials(settings: settings, logger: logger),
@@ -42,13 +43,14 @@ extension Orchestrator {
     /// Wires the parts over a store and an engine; tests pass their own fakes where they need them.
     public static func make(
         settings: Settings, store: AppDatabase, engine: any DockerEngine, agent: (any AgentClient)? = nil, resources: (any ResourceGate)? = nil,
-        bucketChecker: (any BucketChecker)? = nil, tokens: AgentTokens = .disabled, metrics: OrchestratorMetrics = OrchestratorMetrics(), logger: Logger
+        bucketChecker: (any BucketChecker)? = nil, tokens: AgentTokens = .disabled, reach: (any Reachability)? = nil, metrics: OrchestratorMetrics = OrchestratorMetrics(),
+        logger: Logger
     ) -> Orchestrator {
         let agent = InstrumentedAgentClient(agent ?? HTTPAgentClient(tokens: tokens, timeout: settings.agentTimeout, connectTimeout: settings.agentConnectTimeout), metrics: metrics)
         let resources = resources ?? ResourceMonitor(settings: settings, engine: engine, logger: logger)
         let bucketChecker = bucketChecker ?? settings.s3.map { S3BucketChecker(settings: $0) }
         let epoch = Epoch()
-        let launcher = ContainerLauncher(store: store, engine: engine, agent: agent, settings: settings, logger: logger, tokens: tokens)
+        let launcher = ContainerLauncher(store: store, engine: engine, agent: agent, settings: settings, logger: logger, tokens: tokens, reach: reach)
         let pool = PoolMaintainer(store: store, launcher: launcher, resources: resources, settings: settings, epoch: epoch, logger: logger)
         let stopper = ContainerStopper(store: store, launcher: launcher, epoch: epoch) { pool.wakeUp() }
         let engineState = HealthState(engine: engine)

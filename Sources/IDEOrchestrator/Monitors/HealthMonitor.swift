@@ -8,8 +8,10 @@ import ServiceLifecycle
 /// `HEALTH_CHECK_RETRIES` consecutive failures a warm one is replaced; a running one is marked
 /// unhealthy, and stopped once it has stayed so for `UNHEALTHY_GRACE_PERIOD`. The agent's own
 /// answer also brings the user's activity, and shows containers whose assignment changed
-/// behind our back. A round in which most containers fail at once is our network's fault,
-/// not theirs: it is recorded, but counts against nobody.
+/// behind our back. A round in which most agents cannot be reached at once is our network's
+/// fault, not theirs: it counts against nobody whose agent failed. A container whose agent
+/// answers is reachable, so its failing IDE ports (code, vnc, web) are its own, whatever the
+/// others do: such a warm one is skipped by claims at once (a broken image is not a blip).
 public struct HealthMonitor: Service {
     /// Below this many probed containers, a round is never judged a mass failure.
     static let massFailureMinimum = 4
@@ -45,30 +47,36 @@ public struct HealthMonitor: Service {
         let targets = records.filter { $0.taskAddress != nil }
         guard !targets.isEmpty else { return }
         let reports = await probeAll(targets)
-        let failing = reports.filter { !HealthResult(id: "", observedStatus: .ready, ports: $0.ports).healthy }.count
-        let massFailure = targets.count >= Self.massFailureMinimum && failing * 2 > targets.count
+        let massFailure = Self.isMassFailure(reports)
         if massFailure {
-            logger.warning("Most containers failed their health check at once; taking it for a network fault, not theirs", metadata: [
-                "failing": "\(failing)", "checked": "\(targets.count)",
+            logger.warning("Most agents failed their health check at once; taking it for a network fault, not theirs", metadata: [
+                "failing": "\(reports.filter { !$0.agentAnswered }.count)", "checked": "\(targets.count)",
             ])
         }
         let results = zip(targets, reports).map { record, report in
             HealthResult(
-                id: record.id, observedStatus: record.status, ports: report.ports, countsFailure: !massFailure,
+                id: record.id, observedStatus: record.status, ports: report.ports, countsFailure: !massFailure || report.agentAnswered,
                 agentActivity: record.status == .running ? report.agent?.lastActivityAt : nil,
                 workspaceSync: record.status == .running ? report.agent?.sync?.storedText : nil
             )
         }
         do {
             let updated = try await store.recordHealth(results, at: now)
-            guard !massFailure else { return }
             let agents = Dictionary(zip(targets.map(\.id), reports.map(\.agent))) { a, _ in a }
-            for record in updated {
+            let blamed = Set(results.filter(\.countsFailure).map(\.id))
+            for record in updated where blamed.contains(record.id) {
                 try await act(on: record, agent: agents[record.id] ?? nil, now: now)
             }
         } catch {
             logger.error("Health bookkeeping failed", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Whether most agents failed at once (our network, not the containers), judged from
+    /// agent reachability only: IDE ports failing everywhere is a broken image, not a blip.
+    static func isMassFailure(_ reports: [ProbeReport]) -> Bool {
+        let unreachable = reports.filter { !$0.agentAnswered }.count
+        return reports.count >= massFailureMinimum && unreachable * 2 > reports.count
     }
 
     private func probeAll(_ records: [ContainerRecord]) async -> [ProbeReport] {
@@ -111,7 +119,10 @@ public struct HealthMonitor: Service {
         let failing = Self.failingPorts(record)
         let detail = "\(record.consecutiveHealthFailures) consecutive failed health checks (\(failing))"
         if record.status == .ready {
-            await launcher.fail(record.id, expected: [.ready], serviceId: record.serviceId, reason: "unhealthy while warm: \(detail)") { $0.consecutiveHealthFailures >= retries }
+            let reason = "unhealthy while warm: \(detail)"
+            if await launcher.fail(record.id, expected: [.ready], serviceId: record.serviceId, reason: reason, when: { $0.consecutiveHealthFailures >= retries }) {
+                await pool.newContainerFailed(reason)
+            }
             pool.wakeUp()
             return
         }

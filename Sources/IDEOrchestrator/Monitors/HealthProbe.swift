@@ -20,6 +20,9 @@ public struct ProbeReport: Sendable, Equatable {
         self.ports = ports
         self.agent = agent
     }
+
+    /// Whether the agent answered: the container is reachable from here.
+    public var agentAnswered: Bool { ports["agent"] == true }
 }
 
 /// The `HealthProbe` over HTTP. A container is untrusted: at most a few KiB of any answer

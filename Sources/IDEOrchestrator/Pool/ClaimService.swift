@@ -102,12 +102,17 @@ public struct ClaimService: Sendable {
     /// Claims ready containers until one accepts (at most `CLAIM_MAX_ATTEMPTS`), waiting for a
     /// launch when none is ready (at most `COLD_START_TIMEOUT`). A claim checks in its own
     /// transaction that no live container holds the bucket; when one does, `settleHolders`
-    /// reuses, replaces, resolves or refuses it first (at most three times).
+    /// reuses, replaces, resolves or refuses it first (at most three times). Requests that
+    /// wait are served in the order they came (`ReadySignal`): while any waits, only the first
+    /// in line claims.
     private func claimAndAssign(_ order: Order) async throws -> StartResult {
         var attempts: [AgentError] = []
         var waited = false
         var settled = 0
         let deadline = order.arrived + settings.coldStartTimeout
+        let line = launcher.readySignal
+        var ticket: ReadySignal.Ticket?
+        defer { if let ticket { line.leave(ticket) } }
         while true {
             let token = Self.newToken()
             let intent = ClaimIntent(
@@ -115,9 +120,11 @@ public struct ClaimService: Sendable {
                 activityTracked: settings.publicAPIURL != nil, servedWarm: !waited, epoch: epoch,
                 workspacePrefix: order.request.workspacePrefix?.nilIfEmpty, credentialsExpireAt: order.credentials?.expiration
             )
-            let candidate: ContainerRecord?
+            var candidate: ContainerRecord?
             do {
-                candidate = try await store.claim(intent, freshSince: PoolMaintainer.staleCutoff(ttl: settings.warmTTL))
+                if line.mayClaim(ticket) {
+                    candidate = try await store.claim(intent, freshSince: PoolMaintainer.staleCutoff(ttl: settings.warmTTL))
+                }
             } catch is BucketHeld {
                 settled += 1
                 guard settled <= 3 else { throw APIError.bucketInUse("the containers holding this bucket keep changing; retry") }
@@ -126,31 +133,38 @@ public struct ClaimService: Sendable {
             }
             if let claimed = candidate {
                 pool.claimed()
+                // The next in line goes on while the agent is called; a refusal puts us back in our place.
+                if let ticket { line.leave(ticket) }
                 switch try await assign(claimed, order, token: token) {
                 case .success(let running):
-                    return StartResult(record: running, isPreWarmed: running.servedPreWarmed, isReused: false)
+                    var result = StartResult(record: running, isPreWarmed: running.servedPreWarmed, isReused: false)
+                    result.routePending = await launcher.routePending(running)
+                    return result
                 case .failure(let error):
                     attempts.append(error)
                     guard attempts.count < settings.claimMaxAttempts else {
                         throw APIError.startFailed("No container accepted the assignment in \(attempts.count) attempts (last: \(error.kind.rawValue))")
                     }
+                    if let ticket { line.rejoin(ticket) }
                     continue
                 }
             }
             waited = true
-            try await waitForReady(until: deadline)
+            let place = ticket ?? line.enter()
+            ticket = place
+            try await waitForReady(place, until: deadline)
         }
     }
 
-    /// Waits for the next container to become ready, asking for a cold start meanwhile.
-    private func waitForReady(until deadline: ContinuousClock.Instant) async throws {
+    /// Waits in line for the next container to become ready, asking for a cold start meanwhile.
+    private func waitForReady(_ ticket: ReadySignal.Ticket, until deadline: ContinuousClock.Instant) async throws {
         let since = ContinuousClock.now
         guard since < deadline else {
             throw APIError.startFailed("No container became ready within COLD_START_TIMEOUT (\(settings.coldStartTimeout))")
         }
         try await coldStarts.whileWaiting {
             try await coldStarts.ensureLaunches()
-            await launcher.readySignal.wait(upTo: min(deadline - since, .seconds(1)))
+            await launcher.readySignal.wait(ticket, upTo: min(deadline - since, .seconds(1)))
         }
         let failures = await coldStarts.failures(since: since)
         if let engineDown = failures.lazy.compactMap({ $0 as? DockerError }).first(where: { $0.code == .engineUnreachable }) {
@@ -202,52 +216,6 @@ public struct ClaimService: Sendable {
         guard let running else { return .failure(AgentError(.noAnswer, "the container left assigning while its agent was called")) }
         logger.info("Container assigned", metadata: ["container.id": "\(record.id)", "prewarmed": "\(running.servedPreWarmed)", "claim.ms": "\(millis)"])
         return .success(running)
-    }
-
-    // MARK: - Validation
-
-    static func validatedBucket(_ bucket: String?) throws(APIError) -> String {
-        guard let bucket, !bucket.isEmpty else { throw .invalidBucket("s3Bucket is required") }
-        if let problem = BucketName.problem(with: bucket) {
-            throw .invalidBucket("s3Bucket '\(bucket.prefix(80))' is not a valid S3 bucket name: it \(problem)")
-        }
-        return bucket
-    }
-
-    static func validatedRegion(_ region: String?) throws(APIError) -> String? {
-        guard let region, !region.isEmpty else { return nil }
-        guard region.count <= 32, region.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }) else {
-            throw .invalidBody("s3Region must look like us-east-1 (lowercase letters, digits and hyphens)")
-        }
-        return region
-    }
-
-    static func validateOptional(_ request: StartRequest) throws(APIError) {
-        _ = try WorkspacePrefix.validated(request.workspacePrefix)
-        if let userId = request.userId, userId.count > 256 || userId.contains(where: \.isNewline) {
-            throw .invalidBody("userId must be at most 256 characters on one line")
-        }
-        if let password = request.vncPassword, password.count > 256 {
-            throw .invalidBody("vncPassword must be at most 256 characters")
-        }
-    }
-
-    static func credentials(_ request: StartRequest) throws(APIError) -> S3Credentials? {
-        switch (request.awsAccessKeyId?.nilIfEmpty, request.awsSecretAccessKey?.nilIfEmpty) {
-        case (nil, nil): return nil
-        case (let id?, let secret?): return S3Credentials(accessKeyId: id, secretAccessKey: secret)
-        default: throw .invalidBody("awsAccessKeyId and awsSecretAccessKey must be given together")
-        }
-    }
-
-    /// A fresh 256-bit token, hex encoded.
-    static func newToken() -> String {
-        Hex.random(bytes: 32)
-    }
-
-    /// The SHA-256 hex digest stored in place of a token.
-    public static func hash(_ token: String) -> String {
-        Hex.encode(SHA256.hash(data: Data(token.utf8)))
     }
 }
 

@@ -10,6 +10,8 @@ public actor ColdStarter {
     private let resources: any ResourceGate
     private let limit: Int
     private let logger: Logger
+    /// The launches under way: bounded, cancelled on shutdown.
+    public nonisolated let launches: BackgroundWork
     private var waiting = 0
     private var launching = 0
     private var failures: [(at: ContinuousClock.Instant, error: any Error)] = []
@@ -20,6 +22,7 @@ public actor ColdStarter {
         self.resources = resources
         self.limit = settings.coldStartConcurrency
         self.logger = logger
+        self.launches = BackgroundWork("cold starts", workers: settings.coldStartConcurrency, retry: .once, logger: logger)
     }
 
     /// Counts a request as waiting while `body` runs.
@@ -40,7 +43,10 @@ public actor ColdStarter {
         }
         while launching < min(limit, waiting) {
             launching += 1
-            Task { await self.launch() }
+            launches.submit("cold start") {
+                await self.launch()
+                return true
+            }
         }
     }
 
@@ -58,7 +64,7 @@ public actor ColdStarter {
             failures.append((.now, error))
             if failures.count > 32 { failures.removeFirst(failures.count - 32) }
             // Wake the waiters so they see the failure at once.
-            launcher.readySignal.notify()
+            launcher.readySignal.notifyAll()
         }
         launching -= 1
     }

@@ -16,11 +16,17 @@ public struct ContainerLauncher: Sendable {
     public let readySignal: ReadySignal
     /// Lists the tasks of every launch under way in one engine call per tick.
     let taskWatch: TaskWatch
+    /// Checks the IDE ports and the Traefik routes before a container is called ready.
+    let reach: any Reachability
+    /// Containers that became ready before Traefik was seen routing them.
+    let pendingRoutes = PendingRoutes()
+    /// Service and secret removals off the request path: bounded, retried, cancelled on shutdown.
+    public let removals: BackgroundWork
 
     /// Creates a launcher.
     public init(
         store: AppDatabase, engine: any DockerEngine, agent: any AgentClient, settings: Settings, logger: Logger, readySignal: ReadySignal = ReadySignal(),
-        tokens: AgentTokens = .disabled
+        tokens: AgentTokens = .disabled, reach: (any Reachability)? = nil
     ) {
         self.store = store
         self.engine = engine
@@ -31,7 +37,9 @@ public struct ContainerLauncher: Sendable {
         self.logger = logger
         self.readySignal = readySignal
         self.taskWatch = TaskWatch(engine: engine)
+        self.reach = reach ?? HTTPReachability(timeout: settings.healthCheckTimeout, connectTimeout: settings.agentConnectTimeout, traefik: settings.traefikProbeURL)
         self.secrets = AgentSecrets(engine: engine, tokens: tokens, instance: settings.instanceName, logger: logger)
+        self.removals = BackgroundWork("removals", workers: Self.removalWorkers, retry: .removal, logger: logger)
     }
 
     /// Stores a new record in `creating`; the service comes with `start`. While the engine
@@ -47,7 +55,7 @@ public struct ContainerLauncher: Sendable {
         return record
     }
 
-    /// Creates the record's Swarm service and waits until its agent answers; the container
+    /// Creates the record's Swarm service and waits until it is reachable (`waitUntilReady`); the container
     /// ends `ready` (a cold start too: whoever waits for a container takes the first ready one).
     /// On failure the service is removed and the record `failed`; a cancelled launch (a
     /// shutdown) leaves the record as it was, for the next start to resume.
@@ -117,82 +125,6 @@ public struct ContainerLauncher: Sendable {
         pooled ? settings.readyTimeout : settings.coldStartTimeout
     }
 
-    /// Watches the service's task (each `TaskWatch` tick) until its agent answers, within the record's launch timeout.
-    public func waitUntilReady(_ record: ContainerRecord) async throws -> ContainerRecord {
-        guard let serviceId = record.serviceId else { throw LaunchError(message: "container \(record.id) has no service") }
-        let timeout = launchTimeout(pooled: record.isPreWarmed)
-        let deadline = ContinuousClock.now + timeout
-        var lastProblem = "no running task yet"
-        while ContinuousClock.now < deadline {
-            try Task.checkCancellation()
-            switch try await probeThroughOutages(serviceId: serviceId, containerId: record.id, agentPort: record.agentPort) {
-            case .ready(let address, let taskId):
-                guard let ready = try await store.transition(record.id, from: [.warming], to: .ready, kind: "ready", change: {
-                    $0.taskAddress = address
-                    $0.taskId = taskId
-                    $0.readyAt = Date()
-                }) else { throw LaunchError(message: "container \(record.id) left warming while starting") }
-                readySignal.notify()
-                return ready
-            case .failing(let reason):
-                await fail(record.id, expected: [.warming], serviceId: serviceId, reason: reason)
-                throw LaunchError(reason: reason)
-            case .pending(let problem):
-                lastProblem = problem
-            }
-        }
-        let reason = "not_ready: not ready within \(timeout): \(lastProblem)"
-        await fail(record.id, expected: [.warming], serviceId: serviceId, reason: reason)
-        throw LaunchError(reason: reason)
-    }
-
-    /// `pending` says in our own words what is awaited; `failing` is a stored reason (`FailureReason`).
-    private enum Probe {
-        case ready(address: String, taskId: String)
-        case pending(String)
-        case failing(String)
-    }
-
-    /// An engine that cannot be reached says nothing about the container: keep waiting.
-    private func probeThroughOutages(serviceId: String, containerId: String, agentPort: Int) async throws -> Probe {
-        do {
-            return try await probe(serviceId: serviceId, containerId: containerId, agentPort: agentPort)
-        } catch let error as DockerError where error.isOutage {
-            logger.debug("Readiness waits for the engine", metadata: ["container.id": "\(containerId)", "error": "\(error)"])
-            return .pending("the Docker engine did not answer")
-        }
-    }
-
-    private func probe(serviceId: String, containerId: String, agentPort: Int) async throws -> Probe {
-        let tasks = try await taskWatch.nextTasks(of: serviceId)
-        let failures = tasks.filter(\.hasFailed)
-        if failures.count > settings.restartMaxAttempts, !tasks.contains(where: \.isRunning) {
-            logger.warning("Container tasks keep failing", metadata: [
-                "container.id": "\(containerId)", "error": "\(failures.last?.status.err ?? failures.last?.status.message ?? "unknown")",
-            ])
-            return .failing("tasks_failing: its tasks keep failing (\(failures.count) failed)")
-        }
-        guard let task = tasks.first(where: \.isRunning) else {
-            return .pending(tasks.last.map { "task \($0.status.state)" } ?? "no task yet")
-        }
-        guard let address = try await address(of: task) else { return .pending("task has no address on \(settings.swarmNetwork)") }
-        guard let health = await agent.health(address: address, port: agentPort, containerId: containerId) else {
-            return .pending("agent not answering at \(address):\(agentPort)")
-        }
-        // A container assigned before we ever handed it out was taken by someone else.
-        if health.assigned == true { return .failing("agent_taken: its agent reports an assignment nobody made through this service") }
-        return .ready(address: address, taskId: task.id)
-    }
-
-    /// The task's IPv4 address on the IDE network: from the container on bridge networks,
-    /// from the task's attachments on overlay networks.
-    func address(of task: SwarmTask) async throws -> String? {
-        let attached = task.networksAttachments?.first { $0.network.spec?.name == settings.swarmNetwork }?.addresses?.first
-        if let attached, let ip = attached.split(separator: "/").first { return String(ip) }
-        guard let containerID = task.status.containerStatus?.containerID else { return nil }
-        return try await engine.container(containerID).address(on: settings.swarmNetwork)
-    }
-
     /// Fails container `id` if it is still in one of `expected` (and `condition` holds), then
     /// removes its service in the background; returns whether it was failed. A container that
     /// moved on meanwhile (say, was claimed) is left alone.
@@ -216,16 +148,30 @@ public struct ContainerLauncher: Sendable {
             removeServiceInBackground(serviceId, of: id)
         } else {
             // A launch that failed before its service existed may have made the secret.
-            Task { await secrets.remove(for: id) }
+            removeSecretInBackground(of: id)
         }
         return true
     }
 
-    /// Removes a service (and its container's agent-token secret) off the caller's path.
-    /// Idempotent; if the process dies first, the reconciler removes the service of a record
-    /// that is no longer live, and then the orphaned secret.
+    /// Removals run at once, at most: the engine serialises service removals anyway.
+    static let removalWorkers = 4
+
+    /// Removes a service, then its container's agent-token secret, off the caller's path
+    /// (`removals`: each retried with backoff). Idempotent; if the process dies first, the
+    /// reconciler removes the service of a record that is no longer live, and then the
+    /// orphaned secret.
     public func removeServiceInBackground(_ serviceId: String, of containerId: String?) {
-        Task { await removeService(serviceId, of: containerId) }
+        removals.submit("remove service \(serviceId)") { [self] in
+            guard await removeService(serviceId, of: nil) else { return false }
+            if let containerId { removeSecretInBackground(of: containerId) }
+            return true
+        }
+    }
+
+    /// Removes container `id`'s agent-token secret off the caller's path, retried while its
+    /// service is still going.
+    public func removeSecretInBackground(of containerId: String) {
+        removals.submit("remove the secret of \(containerId)") { [secrets] in await secrets.remove(for: containerId) }
     }
 
     /// Removes a Swarm service, treating "already gone" as success, then the agent-token

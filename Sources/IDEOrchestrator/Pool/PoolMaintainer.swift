@@ -28,6 +28,7 @@ public actor PoolMaintainer: Service {
 
     private var inFlight = 0
     private var consecutiveFailures = 0
+    private var lastFailure: String?
     private var backoffUntil: ContinuousClock.Instant?
     /// The latest reason the pool could not fill, for `/api/queue`.
     public private(set) var lastWaitReason: String?
@@ -106,10 +107,12 @@ public actor PoolMaintainer: Service {
             try await retire(counts, cutoff: cutoff)
             let snapshot = await resources.snapshot()
             let backingOff = backoffUntil.map { ContinuousClock.now < $0 } ?? false
-            let decision = PoolPlanner.plan(.init(
+            let observation = PoolPlanner.Observation(
                 target: target, pooled: counts.pooled, inFlight: inFlight, concurrency: concurrency,
-                resourceBlock: snapshot.spawnAllowed ? nil : snapshot.reason, backingOff: backingOff
-            ))
+                resourceBlock: snapshot.spawnAllowed ? nil : snapshot.reason, backingOff: backingOff,
+                failures: consecutiveFailures, lastFailure: lastFailure
+            )
+            let decision = PoolPlanner.plan(observation)
             switch decision {
             case .nothing:
                 lastWaitReason = nil
@@ -126,7 +129,7 @@ public actor PoolMaintainer: Service {
                     return []
                 }
                 waitingForClaimsSince = nil
-                lastWaitReason = nil
+                lastWaitReason = observation.failureReason
                 var records: [ContainerRecord] = []
                 for _ in 0..<count {
                     records.append(try await launcher.newRecord(pooled: true))
@@ -200,17 +203,32 @@ public actor PoolMaintainer: Service {
         switch outcome {
         case .success(let record):
             consecutiveFailures = 0
+            lastFailure = nil
             backoffUntil = nil
             logger.info("Warm container ready", metadata: ["container.id": "\(record.id)"])
         case .failure where Task.isCancelled:
             logger.info("Warm container launch interrupted by the shutdown: the next start resumes it")
             return
         case .failure(let error):
-            consecutiveFailures += 1
-            let delay = min(backoffMax, .milliseconds(500) * (1 << min(consecutiveFailures, 16)))
-            backoffUntil = .now + delay
+            let delay = failed("\(error)")
             logger.warning("Warm container launch failed", metadata: ["error": "\(error)", "failures": "\(consecutiveFailures)", "backoff": "\(delay)"])
         }
         wakeUp()
+    }
+
+    /// A warm container failed before any claim took it (its IDE broke): it counts like a
+    /// failed launch, so a pool whose every new container fails stops filling.
+    public func newContainerFailed(_ reason: String) {
+        let delay = failed(reason)
+        logger.warning("Warm container failed before use", metadata: ["failures": "\(consecutiveFailures)", "backoff": "\(delay)"])
+    }
+
+    /// Counts a failure and backs off; returns the delay.
+    private func failed(_ reason: String) -> Duration {
+        consecutiveFailures += 1
+        lastFailure = reason
+        let delay = min(backoffMax, .milliseconds(500) * (1 << min(consecutiveFailures, 16)))
+        backoffUntil = .now + delay
+        return delay
     }
 }

@@ -35,4 +35,6 @@ public struct StartResult: Sendable {
     public var isPreWarmed: Bool
     /// Whether it was already serving this bucket.
     public var isReused: Bool
+    /// Whether Traefik was not yet seen routing its URLs (`ROUTE_WAIT_TIMEOUT` ran out).
+    public var routePending = false
 }

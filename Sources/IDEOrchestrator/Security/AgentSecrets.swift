@@ -49,18 +49,23 @@ public struct AgentSecrets: Sendable {
     }
 
     /// Removes container `id`'s secret (only one with this instance's labels) after its
-    /// service is gone. Already gone counts as done; one still in use (its service is still
-    /// being removed) is left to the reconciler.
-    public func remove(for containerId: String) async {
+    /// service is gone; returns whether it is gone. Already gone counts as done; one still in
+    /// use (its service is still being removed) is not, and is tried again by the caller or
+    /// the reconciler.
+    @discardableResult
+    public func remove(for containerId: String) async -> Bool {
         // With tokens off nothing is made; secrets left from an earlier run go with the sweep.
-        guard tokens.isEnabled else { return }
+        guard tokens.isEnabled else { return true }
         do {
             for secret in try await engine.secrets(labels: labels(for: containerId).mapValues { Optional($0) }) where secret.spec.name == Self.name(for: containerId) {
                 try await engine.removeSecret(secret.id)
             }
+            return true
         } catch let error as DockerError where error.code == .secretNotFound {
+            return true
         } catch {
-            logger.debug("Agent token secret not removed yet; the reconciler retries", metadata: ["container.id": "\(containerId)", "error": "\(error)"])
+            logger.debug("Agent token secret not removed yet", metadata: ["container.id": "\(containerId)", "error": "\(error)"])
+            return false
         }
     }
 

@@ -51,6 +51,10 @@ public struct Settings: Sendable {
     public var readyTimeout: Duration
     /// How long a start request waits for a cold start.
     public var coldStartTimeout: Duration
+    /// Traefik's internal URL, to see it route a new container before it is ready; nil: not checked.
+    public var traefikProbeURL: String?
+    /// How long a new container whose ports answer waits for its Traefik route.
+    public var routeWaitTimeout: Duration
     /// The pool maintainer's idle interval.
     public var poolInterval: Duration
     /// Longest spawn backoff.
@@ -166,6 +170,11 @@ public struct Settings: Sendable {
         spawnConcurrency = try env.integer(.spawnConcurrency, in: 1...64)
         readyTimeout = try env.duration(.readyTimeout, minimum: .seconds(1))
         coldStartTimeout = try env.duration(.coldStartTimeout, minimum: .seconds(1))
+        traefikProbeURL = env.string(.traefikProbeURL).nilIfEmpty.map { $0.trimmingSuffix("/") }
+        if let url = traefikProbeURL, !url.hasPrefix("http://") && !url.hasPrefix("https://") {
+            throw SettingsError(variable: SettingKey.traefikProbeURL.name, expected: "an http:// or https:// URL, or empty", found: url)
+        }
+        routeWaitTimeout = try env.duration(.routeWaitTimeout, minimum: .zero)
         poolInterval = try env.duration(.poolInterval, minimum: .milliseconds(100))
         spawnBackoffMax = try env.duration(.spawnBackoffMax, minimum: .milliseconds(100))
         refillDelay = try env.duration(.refillDelay, minimum: .zero, maximum: .seconds(10))

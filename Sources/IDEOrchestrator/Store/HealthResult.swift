@@ -9,8 +9,8 @@ public struct HealthResult: Sendable, Equatable {
     public var observedStatus: ContainerStatus
     /// Per-port results.
     public var ports: [String: Bool]
-    /// Whether this failure counts toward `HEALTH_CHECK_RETRIES` (false in a round where most
-    /// containers failed at once: that is our network, not theirs).
+    /// Whether this failure counts toward `HEALTH_CHECK_RETRIES` (false for an unreachable
+    /// agent in a round where most agents were unreachable at once: our network, not theirs).
     public var countsFailure: Bool
     /// The user's last activity as the agent reports it.
     public var agentActivity: Date?
@@ -41,6 +41,8 @@ public struct HealthResult: Sendable, Equatable {
             record.unhealthySince = nil
         } else if countsFailure {
             record.consecutiveHealthFailures += 1
+            // A warm container whose own fault it is waits for a healthy round before any claim takes it.
+            if record.status == .ready { record.healthStatus = "unhealthy" }
         }
         // Activity the agent reports moves forward only, and never past now.
         if let reported = agentActivity.map({ min($0, now) }) {
