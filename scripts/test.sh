@@ -28,6 +28,9 @@ swift test --skip-build "$@" || status=$?
 if [ "${STACK_TEST:-$([ $# -eq 0 ] && echo 1 || echo 0)}" = 1 ]; then
     # The reference image's agent against moto (SigV4 checked) and the real rclone.
     images/ide/agent/tests/run.sh || status=1
+    # The reference IDE image end to end: claim, hydrate, push, pull, conflicts, flush on stop, kill,
+    # adoption, and the editor and desktop in Chromium, through Traefik with moto's S3.
+    Tests/ide/run.sh || status=1
     # The dashboard in headless Chromium, and the event stream under 100 clients and a restart.
     Tests/browser/run.sh || status=1
     # schemathesis against the running binary (FUZZ_MAX_EXAMPLES=500 FUZZ_MIN_CASES=2000 for the full run).
