@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Brings up the local stack (scripts/setup-local.sh: Swarm, networks, dev IDE image, Traefik)
-# and runs the service on port 3001 in the foreground. The URLs a start request answers with
+# Brings up the local stack (scripts/setup-local.sh: Swarm, networks, the reference IDE image,
+# Traefik, and a local S3 when none is configured) and runs the service on port 3001 in the
+# foreground. The URLs a start request answers with
 # open through Traefik. Reads .env (or the file ENV_FILE names) like the service does; the
 # environment wins. Ctrl-C stops the service; `scripts/local-swarm.sh down` removes the
 # private engine (Traefik included) afterwards.
@@ -30,7 +31,9 @@ ide-orchestrator on http://localhost:$PORT  (engine $DOCKER_HOST, image $IDE_CON
   Dashboard: http://localhost:$PORT/dashboard/ (sign in with the API key)
   Health:    curl http://localhost:$PORT/api/health
   Start one: curl -X POST http://localhost:$PORT/api/containers/start -H "Authorization: Bearer $API_KEY" -H "Content-Type: application/json" -d '{"s3Bucket":"test-bucket","s3Region":"us-east-1"}'
-  Then open the codeServer, vnc and webServer URLs it answers with (Traefik on $traefik_url), e.g. curl $traefik_url/code/<id>/
+  Then open the URLs it answers with in a browser (Traefik on $traefik_url): codeServer is the editor
+  ($traefik_url/code/<id>/), vnc the desktop ($traefik_url/vnc/<id>/), webServer the user's app on port 3000.
+$([ -z "${S3_ENDPOINT:-}" ] || echo "  Workspaces sync with the S3 at $S3_ENDPOINT (bucket test-bucket for the local one).")
 
 TXT
 exec "$binary" serve
