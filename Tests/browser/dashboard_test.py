@@ -12,30 +12,18 @@ import time
 import uuid
 from pathlib import Path
 
-from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
-from selenium.webdriver.chrome.service import Service as DriverService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+from chromium import browser
 from service import Service
 
 TARGET = 2
 DATA_ROUTES = [("GET", "/api/queue"), ("GET", "/api/nodes"), ("GET", "/api/containers"), ("GET", "/api/containers/x"),
                ("DELETE", "/api/containers/x"), ("DELETE", "/api/containers/x/record"), ("GET", "/api/events"),
                ("GET", "/api/events/recent")]
-
-
-def browser(profile):
-    options = webdriver.ChromeOptions()
-    options.binary_location = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
-    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=1280,1000"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(options=options, service=DriverService(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")))
 
 
 class Steps:

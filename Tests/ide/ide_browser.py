@@ -1,26 +1,18 @@
 """The editor and the desktop of a claimed reference-image container in Debian's headless Chromium."""
-import os
+import sys
 import tempfile
+from pathlib import Path
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service as DriverService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-
-def chromium():
-    options = webdriver.ChromeOptions()
-    options.binary_location = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
-    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", f"--user-data-dir={tempfile.mkdtemp(prefix='ide-chromium-')}", "--window-size=1280,900"]:
-        options.add_argument(flag)
-    return webdriver.Chrome(options=options, service=DriverService(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
+from chromium import browser  # noqa: E402
 
 
 def screenshots(answer, folder, expected_name):
     """Opens the code and vnc URLs of `answer`; the editor must list `expected_name`, the desktop connect."""
-    driver = chromium()
+    driver = browser(tempfile.mkdtemp(prefix="ide-chromium-"), window="1280,900")
     try:
         driver.get(answer["urls"]["codeServer"])
         names = lambda d: [e.text for e in d.find_elements(By.CSS_SELECTOR, ".jp-DirListing-item .jp-DirListing-itemText")]
