@@ -2,12 +2,16 @@
 # The benchmark (docs/benchmarks.md): starts the local Swarm (or reuses the one running) and the
 # service's release build (Swift runtime linked statically, as in the image), then measures warm and cold claims by concurrency, a burst against a
 # pool of 10, /api/health, /api/containers and /live with wrk, resident memory by store size,
-# and a reconcile pass and idle CPU with 200 containers. Prints a table and writes
+# and a reconcile pass and idle CPU with 200 containers; then the reference IDE image (images/ide/)
+# with a moto S3 and Traefik: its size, cold start, warm claims against the dev image's, claim to
+# workspace hydrated, an idle container's memory and the push delay. Prints a table and writes
 # results.json and latency.png into --out (default benchmark-results/).
 #
-#   scripts/benchmark.sh                 full run (about 15 minutes on 2 cores)
-#   scripts/benchmark.sh --quick         tiny counts, only to prove it works (scripts/test.sh runs this)
-#   scripts/benchmark.sh --phases warm,cold   a subset: warm, cold, pool10, scale
+#   scripts/benchmark.sh                 full run (about 25 minutes on 2 cores)
+#   scripts/benchmark.sh --quick         tiny counts, only to prove it works (scripts/test.sh runs
+#                                        this); without the reference phase, which takes minutes
+#   scripts/benchmark.sh --phases warm,cold   a subset: warm, cold, pool10, scale, reference
+#   scripts/benchmark.sh --phases reference   the reference image alone (--quick: tiny counts)
 #
 # IDE_ORCHESTRATOR_BINARY uses a binary already built (the test command passes its debug
 # build) instead of building the release one. Every service run has its own INSTANCE_NAME;

@@ -26,9 +26,10 @@ def run(*args, env=None, check=True):
 
 
 class Stack:
-    """Image, Traefik, S3 and service for one run; `buckets` are created empty."""
+    """Image, Traefik, S3 and service for one run; `buckets` are created empty. With
+    `launch=False` no service is started: `settings` holds what one needs to reach the stack."""
 
-    def __init__(self, buckets, **service_settings):
+    def __init__(self, buckets, launch=True, **service_settings):
         self.docker_host = os.environ["IDE_TEST_DOCKER_HOST"]
         self.name = f"ide{uuid.uuid4().hex[:6]}"
         self.directory = Path(tempfile.mkdtemp(prefix=f"{self.name}-"))
@@ -38,12 +39,12 @@ class Stack:
                             "LOCAL_S3_DIR": str(self.directory / "s3")}
         self.service = None
         try:
-            self._start(buckets, service_settings)
+            self._start(buckets, service_settings, launch)
         except BaseException:
             self.close()
             raise
 
-    def _start(self, buckets, service_settings):
+    def _start(self, buckets, service_settings, launch):
         self.image = run("scripts/build-images.sh", "ide", env=self.env).stdout.strip().splitlines()[-1]
         lines = run("scripts/setup-local.sh", "up", env={**self.traefik_env, "IDE_CONTAINER_IMAGE": self.image}).stdout.splitlines()
         stack = dict(line.split("=", 1) for line in lines if "=" in line)
@@ -54,7 +55,7 @@ class Stack:
                                config=Config(retries={"max_attempts": 2}, s3={"addressing_style": "path"}))
         for bucket in buckets:
             self.s3.create_bucket(Bucket=bucket)
-        settings = {
+        self.settings = {
             "IDE_CONTAINER_IMAGE": self.image,
             "TRAEFIK_NETWORK": stack["TRAEFIK_NETWORK"],
             "HTTP_PORT": str(self.http_port),
@@ -67,8 +68,9 @@ class Stack:
             "WORKSPACE_FLUSH_TIMEOUT": "30s",
             **service_settings,
         }
-        self.service = Service(self.name, **settings)
-        self.service.launch()
+        if launch:
+            self.service = Service(self.name, **self.settings)
+            self.service.launch()
 
     def traefik_url(self, path):
         return f"http://127.0.0.1:{self.http_port}{path}"

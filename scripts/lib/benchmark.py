@@ -30,10 +30,12 @@ from datetime import datetime, timedelta, timezone
 SIZES = {
     "full": dict(warm_pool=40, warm_claims=200, concurrency=[1, 8, 32], cold=[(1, 20), (8, 24)],
                  burst=(50, 10), wrk_seconds=10, wrk_connections=32, small_records=100, record_steps=[1000, 10000],
-                 records_rounds=5, scale=200, idle_seconds=60, reconcile_interval=None),
+                 records_rounds=5, scale=200, idle_seconds=60, reconcile_interval=None,
+                 ref_pool=4, ref_warm_claims=40, ref_cold=3, ref_hydrate=5, ref_pushes=20, ref_settle_seconds=20),
     "quick": dict(warm_pool=2, warm_claims=2, concurrency=[1, 2], cold=[(1, 1)],
                   burst=(3, 1), wrk_seconds=1, wrk_connections=4, small_records=100, record_steps=[200],
-                  records_rounds=1, scale=3, idle_seconds=5, reconcile_interval="2s"),
+                  records_rounds=1, scale=3, idle_seconds=5, reconcile_interval="2s",
+                  ref_pool=1, ref_warm_claims=2, ref_cold=1, ref_hydrate=1, ref_pushes=2, ref_settle_seconds=3),
 }
 
 
@@ -557,6 +559,12 @@ def phase_scale(binary, sizes, workdir, out):
         service.stop()
 
 
+def phase_reference(binary, sizes, workdir, out):
+    """The reference IDE image with S3 and Traefik (scripts/lib/benchmark_reference.py)."""
+    import benchmark_reference
+    benchmark_reference.phase_reference(binary, sizes, workdir, out)
+
+
 # ---------------------------------------------------------------- report
 
 def ratios(out):
@@ -612,6 +620,9 @@ def table(out):
         s = out["scale"]
         lines.append(f"scale {s['containers']} containers: reconcile pass {fmt(s['reconcilePassSeconds'] and s['reconcilePassSeconds'] * 1000)} ms "
                      f"({fmt(s['reconcilePasses'], 0)} passes), idle CPU {s['idleCpuPercent']:.2f} % of a core, RSS {fmt(s['rssMB'])} MB, filled in {s['fillSeconds']:.0f} s")
+    if "reference" in out:
+        import benchmark_reference
+        lines.append(benchmark_reference.table(out["reference"]))
     lines.append("ratios: " + ", ".join(f"{k} {v:.2f}" for k, v in out.get("ratios", {}).items()))
     return "\n".join(lines)
 
@@ -646,6 +657,9 @@ def problems(out, phases):
             found.append("no idle memory figure")
     if "scale" in phases and not out.get("scale", {}).get("reconcilePasses"):
         found.append("no reconcile pass during the idle window")
+    if "reference" in phases:
+        import benchmark_reference
+        found += benchmark_reference.problems(out.get("reference", {}))
     return found
 
 
@@ -667,14 +681,17 @@ def main():
     parser.add_argument("--binary", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--phases", default="warm,cold,pool10,scale")
+    parser.add_argument("--phases", default=None, help="default: warm,cold,pool10,scale,reference (--quick: without reference)")
     parser.add_argument("--label", default="")
     args = parser.parse_args()
     sizes = SIZES["quick" if args.quick else "full"]
     os.makedirs(args.out, exist_ok=True)
     out = {"mode": "quick" if args.quick else "full", "label": args.label, "machine": machine(), "sizes": sizes, "memory": {}}
     workdir = tempfile.mkdtemp(prefix="ide-bench-")
-    phases = {"warm": phase_warm, "cold": phase_cold, "pool10": phase_pool10, "scale": phase_scale}
+    phases = {"warm": phase_warm, "cold": phase_cold, "pool10": phase_pool10, "scale": phase_scale, "reference": phase_reference}
+    # The reference image's phase takes minutes even with tiny counts, so --quick leaves it out
+    # unless asked for.
+    args.phases = args.phases or ("warm,cold,pool10,scale" if args.quick else "warm,cold,pool10,scale,reference")
     for name in args.phases.split(","):
         started = time.monotonic()
         phases[name](os.path.abspath(args.binary), sizes, workdir, out)
