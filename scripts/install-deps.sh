@@ -3,7 +3,7 @@
 # (Traefik comes from PyPI through scripts/install-traefik.sh, which needs python3-pip.)
 set -euo pipefail
 packages=(libcurl4-openssl-dev libsqlite3-dev pkg-config docker.io containerd runc iptables busybox-static
-          curl chromium chromium-driver python3 python3-venv python3-pip wrk)
+          curl chromium chromium-driver python3 python3-venv python3-pip wrk mmdebstrap)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -226,7 +226,7 @@ import Testing
         #expect(stored.assignedAt == Self.at(50))
         #expect(stored.ownerEpoch == Self.epoch.id)
         #expect(stored.statusSince == Self.at(50))
-        #expect(try await store.liveAssignments(bucket: "bucket-x").map(\.id) == [ready.id])
+        #expect(try await store.bucketHolders(bucket: "bucket-x").map(\.id) == [ready.id])
     }
 
     /// A cold start that lost its race joins the pool: any ready container can be claimed.
@@ -382,8 +382,8 @@ import Testing
         let stopped = try await Self.insert(store, 5, status: .running, bucket: "bucket-a")
         _ = try await store.transition(stopped.id, from: [.running], to: .stopping, kind: "stopping")
 
-        #expect(try await store.liveAssignments(bucket: "bucket-a").map(\.id) == [newer.id, older.id])
-        #expect(try await store.liveAssignments(bucket: "bucket-c").isEmpty)
+        #expect(try await store.bucketHolders(bucket: "bucket-a").map(\.id) == [newer.id, older.id])
+        #expect(try await store.bucketHolders(bucket: "bucket-c").isEmpty)
     }
 
     // MARK: - File

@@ -27,6 +27,10 @@ final class FakeSwarm: DockerEngine, Sendable {
         var secrets: [String: (secret: DockerSecret, data: Data)] = [:]
         var journal: [String] = []
         var imageLabels: [String: String]?
+        /// Tasks of removed services whose containers have not stopped yet.
+        var lingering: [SwarmTask] = []
+        var lingerOnRemove = false
+        var labelUpdates = 0
     }
 
     private let state = Mutex(State())
@@ -56,6 +60,20 @@ final class FakeSwarm: DockerEngine, Sendable {
     var taskListings: Int { state.withLock { $0.taskListings } }
     /// `createService` calls under way now, and the most there ever were at once.
     var creates: (now: Int, most: Int) { state.withLock { ($0.creating, $0.mostCreating) } }
+    /// Makes a removed service's running tasks go on running (desired state `remove`) until
+    /// `settleRemovals`, as Swarm's do until their containers stop.
+    func lingerOnRemove(_ linger: Bool) { state.withLock { $0.lingerOnRemove = linger } }
+    /// Ends every task of removed services (their containers stopped); Swarm then deletes them.
+    func settleRemovals() { state.withLock { $0.lingering = [] } }
+    /// The addresses of every running task, removed services' lingering ones included.
+    var runningAddresses: [String] {
+        state.withLock { state in
+            (state.services.values.flatMap(\.tasks) + state.lingering).filter { $0.status.state == "running" }
+                .compactMap { $0.networksAttachments?.first?.addresses?.first.map { String($0.split(separator: "/")[0]) } }
+        }
+    }
+    /// How many label updates were made.
+    var labelUpdates: Int { state.withLock { $0.labelUpdates } }
     /// Makes the image carry `labels` (what `docker inspect` shows under Config.Labels).
     func setImageLabels(_ labels: [String: String]?) { state.withLock { $0.imageLabels = labels } }
     /// The spec of the live service named `name`.
@@ -194,6 +212,13 @@ final class FakeSwarm: DockerEngine, Sendable {
         let removed = state.withLock { state in
             guard let key = state.services.first(where: { $0.key == idOrName || $0.value.service.spec.name == idOrName })?.key else { return false }
             state.journal.append("remove service \(state.services[key]!.service.spec.name)")
+            if state.lingerOnRemove {
+                state.lingering += state.services[key]!.tasks.filter { $0.status.state == "running" }.map { task in
+                    var task = task
+                    task.desiredState = "remove"
+                    return task
+                }
+            }
             state.services[key] = nil
             state.removals += 1
             return true
@@ -243,6 +268,21 @@ final class FakeSwarm: DockerEngine, Sendable {
                 (serviceID == nil || task.serviceID == serviceID || state.services[task.serviceID]?.service.spec.name == serviceID)
                     && (desiredState == nil || task.desiredState == desiredState)
             }
+        }
+    }
+    func task(_ id: String) async throws -> SwarmTask? {
+        try reach()
+        return state.withLock { state in (state.services.values.flatMap(\.tasks) + state.lingering).first { $0.id == id } }
+    }
+    func addServiceLabels(_ id: String, _ labels: [String: String]) async throws {
+        try reach()
+        try state.withLock { state in
+            guard let key = state.services.first(where: { $0.key == id || $0.value.service.spec.name == id })?.key else {
+                throw DockerError(.serviceNotFound, status: 404, message: "no such service")
+            }
+            state.services[key]!.service.spec.labels.merge(labels) { _, new in new }
+            state.services[key]!.service.version.index += 1
+            state.labelUpdates += 1
         }
     }
     func container(_ id: String) async throws -> DockerContainer {

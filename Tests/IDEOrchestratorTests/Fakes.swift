@@ -144,6 +144,8 @@ final class FakeAgent: AgentClient, Sendable {
     }
     /// Makes the agent at `address` report `sync` in its health answer.
     func reportSync(_ sync: WorkspaceSync?, at address: String) { state.withLock { $0.sync[address] = sync } }
+    /// The bucket each address's agent holds now.
+    var heldBuckets: [String: String] { state.withLock { $0.held.compactMapValues { $0 } } }
     /// How many assignments are hanging.
     var hangingCount: Int { state.withLock { $0.hanging.count } }
 

@@ -53,12 +53,28 @@ import Testing
             try await claims.start(StartRequest(s3Bucket: bucket, userId: userId))
         }
 
+        /// A container that becomes ready by another path than a launch of this run (its
+        /// service planted in Swarm, its record stored ready), and the waiting line told.
+        @discardableResult
+        func plantReady() async throws -> String {
+            let id = ContainerID.generate()
+            let spec = ServiceBlueprint(settings: orchestrator.settings).spec(for: id, pooled: true)
+            var record = ContainerRecord(id: id, isPreWarmed: true, cpuLimit: 1, memoryLimitBytes: 1 << 30, urls: RoutePlan(settings: orchestrator.settings).urls(for: id), now: Date())
+            record.status = .ready
+            record.serviceId = swarm.plant(spec)
+            record.taskAddress = swarm.address(of: spec.name)
+            record.readyAt = Date()
+            try await store.insert(record, reason: "test")
+            orchestrator.launcher.readySignal.notify()
+            return id
+        }
+
         func record(_ id: String) async throws -> ContainerRecord {
             try #require(try await store.container(id))
         }
 
         func live(holding bucket: String) async throws -> [ContainerRecord] {
-            try await store.liveAssignments(bucket: bucket)
+            try await store.bucketHolders(bucket: bucket)
         }
 
         /// Waits for background service removals to land.
@@ -298,31 +314,68 @@ import Testing
 
     // MARK: - 6. Adoption from what the service and its agent say
 
-    @Test func item6_adoptionKeepsUsersContainersAsRunningAndPoolsOnlyVerifiedFreeOnes() async throws {
-        let lab = try Lab()
+    @Test func item6_adoptionDecidesFromTheServiceLabelsNeverFromTheAgentsWord() async throws {
+        let lab = try Lab(["IDLE_TIMEOUT_SECONDS": "60"])
         let blueprint = ServiceBlueprint(settings: lab.orchestrator.settings)
         var ids: [String] = []
-        for _ in 0..<3 {
+        for n in 0..<4 {
             let id = ContainerID.generate()
             ids.append(id)
-            lab.swarm.plant(blueprint.spec(for: id, pooled: true))
+            var spec = blueprint.spec(for: id, pooled: true)
+            if n == 0 { spec.labels.merge([AssignmentLabels.bucket: "users-bucket", AssignmentLabels.region: "eu-west-1", AssignmentLabels.user: "user-7"]) { _, new in new } }
+            lab.swarm.plant(spec)
         }
-        lab.agent.hold("users-bucket", at: try #require(lab.swarm.address(of: "ide-\(ids[0])")))
-        lab.agent.makeLegacy(try #require(lab.swarm.address(of: "ide-\(ids[2])")))
+        // The labelled one's agent lies that it is free; an unlabelled one claims someone's bucket.
+        lab.agent.hold(nil, at: try #require(lab.swarm.address(of: "ide-\(ids[0])")))
+        lab.agent.hold("someone-elses", at: try #require(lab.swarm.address(of: "ide-\(ids[2])")))
+        lab.agent.setDown(true, at: try #require(lab.swarm.address(of: "ide-\(ids[3])")))
 
         await lab.reconciler.sync()
         await lab.reconciler.sync() // a second pass must not undo the first
-        let assigned = try await lab.record(ids[0])
-        #expect(assigned.status == .running)
-        #expect(assigned.s3Bucket == "users-bucket")
-        #expect(try await lab.record(ids[1]).status == .ready)
-        let unknown = try await lab.record(ids[2])
-        #expect(unknown.status == .running && unknown.s3Bucket == nil, "unknown is never pool stock")
+        let labelled = try await lab.record(ids[0])
+        #expect(labelled.status == .running)
+        #expect(labelled.s3Bucket == "users-bucket" && labelled.s3Region == "eu-west-1" && labelled.userId == "user-7")
+        let free = try await lab.record(ids[1])
+        #expect(free.status == .stopped && free.shutdownReason == .orphaned, "a free answer without a label is retired, never pooled")
+        #expect(!lab.swarm.serviceNames.contains("ide-\(ids[1])"))
+        for id in ids[2...] {
+            let kept = try await lab.record(id)
+            #expect(kept.status == .running && kept.s3Bucket == nil && kept.activityTracked, "kept without a bucket and stopped when idle")
+        }
 
+        _ = try await lab.ready()
         let claim = try await lab.start("new-bucket")
-        #expect(claim.record.id == ids[1])
-        #expect(try await lab.start("users-bucket").record.id == ids[0])
-        #expect(lab.swarm.serviceNames.count == 3)
+        #expect(!ids.contains(claim.record.id))
+        let reuse = try await lab.start("users-bucket", userId: "user-7")
+        #expect(reuse.isReused && reuse.record.id == ids[0], "the user's next start is a reuse")
+        #expect(try await lab.start("someone-elses").record.id != ids[2])
+
+        let housekeeper = Housekeeper(store: lab.store, stopper: lab.orchestrator.stopper, settings: lab.orchestrator.settings, logger: quietLogger())
+        await housekeeper.sweep(now: Date().addingTimeInterval(120))
+        for id in ids[2...] { #expect(try await lab.record(id).shutdownReason == .inactivity) }
+    }
+
+    @Test func item6_anAssignmentIsWrittenOntoItsServiceLabelsAfterTheClaim() async throws {
+        let lab = try Lab()
+        let ready = try await lab.ready()
+        _ = try await lab.start("labelled-bucket", userId: "user-3")
+        try await lab.eventually("the labels") { lab.swarm.spec(named: ready.serviceName)?.labels[AssignmentLabels.bucket] == "labelled-bucket" }
+        let labels = try #require(lab.swarm.spec(named: ready.serviceName)?.labels)
+        #expect(labels[AssignmentLabels.user] == "user-3")
+        #expect(labels[AssignmentLabels.region] != nil)
+        #expect(!labels.values.contains { $0.contains("secret") || $0.contains("token") })
+    }
+
+    @Test func item6_aServiceWithoutRecordAndWithoutARunningTaskIsRemovedPastTheGrace() {
+        let id = "bbbbbbbbbbbb0009"
+        let stale = ReconcilePlanner.ObservedService(
+            id: "svc-s", labels: [ServiceBlueprint.managedLabel: "true", ServiceBlueprint.idLabel: id], hasRunningTask: false, createdAt: Date().addingTimeInterval(-600)
+        )
+        let actions = ReconcilePlanner.plan(services: [stale], records: [:], restartMaxAttempts: 3, now: Date(), grace: 120)
+        #expect(actions.count == 1)
+        if case .removeService(let serviceId, _) = actions.first { #expect(serviceId == "svc-s") } else { Issue.record("expected a removal, got \(actions)") }
+        let young = ReconcilePlanner.ObservedService(id: "svc-y", labels: stale.labels, hasRunningTask: false, createdAt: Date())
+        #expect(ReconcilePlanner.plan(services: [young], records: [:], restartMaxAttempts: 3, now: Date(), grace: 120).isEmpty)
     }
 
     // MARK: - 7. Idle shutdown only with a way to learn of activity
@@ -409,11 +462,8 @@ import Testing
         lab.swarm.holdCreates(true)
         let request = Task { try await lab.start("bucket-one") }
         try await lab.eventually("a cold launch under way") { lab.swarm.creates.now == 1 }
-        // Meanwhile a container becomes ready by another path (here: adopted from Swarm).
-        let id = ContainerID.generate()
-        let blueprint = ServiceBlueprint(settings: lab.orchestrator.settings)
-        lab.swarm.plant(blueprint.spec(for: id, pooled: true))
-        await lab.reconciler.sync()
+        // Meanwhile a container becomes ready by another path.
+        let id = try await lab.plantReady()
         #expect(try await request.value.record.id == id)
         lab.swarm.releaseCreates()
         try await lab.eventually("the cold start to join the pool") { try await lab.store.containers(in: [.ready]).count == 1 }

@@ -135,12 +135,9 @@ import Testing
             requests.append(Task { try await lab.start("bucket-\(number)") })
             try await Self.eventually("request \(number) in line") { line.waiting == number + 1 }
         }
-        let blueprint = ServiceBlueprint(settings: lab.orchestrator.settings)
         for request in requests {
-            // One container becomes ready (adopted from Swarm): the earliest request gets it.
-            let id = ContainerID.generate()
-            lab.swarm.plant(blueprint.spec(for: id, pooled: true))
-            await lab.reconciler.sync()
+            // One container becomes ready: the earliest request gets it.
+            let id = try await lab.plantReady()
             #expect(try await request.value.record.id == id)
         }
         lab.swarm.releaseCreates()

@@ -16,6 +16,9 @@
  *                                     assigned; 400 unless the body is a JSON object
  *          GET  /assignment        -> dev-only readback of the accepted body
  *          GET  /dev/workspace     -> dev-only readback: {"flushes":n,"lastFlushAt":..,"credentials":<last body>|null}
+ *          POST /dev/lie-free      -> dev-only: /health answers assigned:false from now on
+ *                                     while the bucket stays held (a tampered agent,
+ *                                     for the tests of adoption after a lost database)
  *          POST /dev/assign-delay/<ms> -> dev-only: hold the answer to every later
  *                                     accepted assignment for <ms> (tests of crashes
  *                                     while an assignment is in flight)
@@ -99,6 +102,7 @@ static char *g_request = NULL;     /* raw accepted JSON body, verbatim */
 static size_t g_request_len = 0;
 static time_t g_last_activity = 0; /* wall clock of the user's last request, 0: none */
 static int64_t g_assign_delay_ms = 0;
+static int g_lie_free = 0;  /* POST /dev/lie-free: /health denies the assignment */
 static char *g_token = NULL;       /* agent token from TOKEN_FILE; NULL: legacy, no check */
 static int64_t g_flushes = 0;      /* POST /flush calls answered */
 static time_t g_last_flush = 0;    /* wall clock of the last one, 0: none */
@@ -538,7 +542,7 @@ static void handle_assign(struct conn *c, const char *body, size_t n) {
 static void handle_health(struct conn *c, int head_only) {
     struct sbuf b = {0};
     sb_str(&b, "{\"status\":\"ok\",\"assigned\":");
-    if (g_bucket == NULL) {
+    if (g_bucket == NULL || g_lie_free) {
         sb_str(&b, "false,\"bucket\":null,\"lastActivityAt\":null}");
     } else {
         sb_str(&b, "true,\"bucket\":\"");
@@ -898,6 +902,12 @@ static void dispatch(struct conn *c, const char *method, size_t mlen,
         if (path_is(path, plen, "/assign-s3-bucket")) { handle_assign(c, body, blen); return; }
         if (path_is(path, plen, "/flush")) { handle_flush(c); return; }
         if (path_is(path, plen, "/credentials")) { handle_credentials(c, body, blen); return; }
+        if (path_is(path, plen, "/dev/lie-free")) {
+            g_lie_free = 1;
+            logmsg("ide-agent: /health denies the assignment from now on");
+            respond_str(c, 200, NULL, "{\"status\":\"ok\"}", 0);
+            return;
+        }
         if (plen > sizeof delay - 1 && memcmp(path, delay, sizeof delay - 1) == 0) {
             handle_assign_delay(c, path + sizeof delay - 1, plen - (sizeof delay - 1));
             return;

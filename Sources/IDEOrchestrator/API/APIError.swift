@@ -42,6 +42,9 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     static func rateLimited(retryAfter: Int) -> APIError { .init("RATE_LIMITED", .tooManyRequests, "Too many requests; retry after \(retryAfter) s", retryAfter: retryAfter) }
     static func resourceLimit(_ reason: String) -> APIError { .init("RESOURCE_LIMIT_EXCEEDED", .serviceUnavailable, "No container is ready and none may be created now: \(reason)", retryAfter: 30) }
     static func bucketInUse(_ reason: String) -> APIError { .init("BUCKET_IN_USE", .conflict, "The bucket cannot be assigned now: \(reason)", retryAfter: 5) }
+    static func bucketBusy(_ reason: String, retryAfter: Int) -> APIError {
+        .init("BUCKET_BUSY", .conflict, "The bucket's previous container is still shutting down: \(reason)", retryAfter: retryAfter)
+    }
     static func startFailed(_ message: String, internalDetail: String? = nil) -> APIError {
         .init("CONTAINER_START_FAILED", .serviceUnavailable, message, retryAfter: 10, internalDetail: internalDetail)
     }

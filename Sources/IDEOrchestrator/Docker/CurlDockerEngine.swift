@@ -104,6 +104,14 @@ public final class CurlDockerEngine: DockerEngine {
         return try decode(try await send("GET", "/tasks" + query(filters: ["service": serviceIDs])))
     }
 
+    public func task(_ id: String) async throws -> SwarmTask? {
+        do {
+            return try decode(try await send("GET", "/tasks/\(id.pathEscaped)", notFound: .taskNotFound))
+        } catch let error as DockerError where error.code == .taskNotFound {
+            return nil
+        }
+    }
+
     public func container(_ id: String) async throws -> DockerContainer {
         try decode(try await send("GET", "/containers/\(id.pathEscaped)/json", notFound: .containerNotFound))
     }
@@ -146,7 +154,7 @@ public final class CurlDockerEngine: DockerEngine {
 
     // MARK: - Plumbing
 
-    private func send(_ method: String, _ path: String, body: Data? = nil, versioned: Bool = true, notFound: DockerError.Code = .engineError) async throws -> HTTPClientResponse {
+    func send(_ method: String, _ path: String, body: Data? = nil, versioned: Bool = true, notFound: DockerError.Code = .engineError) async throws -> HTTPClientResponse {
         let fullPath = versioned ? "/v\(try await apiVersion())\(path)" : path
         var headers: [(name: String, value: String)] = []
         if body != nil { headers.append((name: "Content-Type", value: "application/json")) }

@@ -32,6 +32,10 @@ public protocol DockerEngine: Sendable {
     func tasks(serviceID: String?, desiredState: String?) async throws -> [SwarmTask]
     /// The tasks of these services, whatever their state.
     func tasks(serviceIDs: [String]) async throws -> [SwarmTask]
+    /// Adds (or replaces) labels on a service without touching anything else of its spec.
+    func addServiceLabels(_ id: String, _ labels: [String: String]) async throws
+    /// One task by id; nil once Swarm has deleted it.
+    func task(_ id: String) async throws -> SwarmTask?
     /// A container by id; `containerNotFound` when absent.
     func container(_ id: String) async throws -> DockerContainer
     /// Networks, optionally filtered by exact name.
@@ -47,6 +51,19 @@ public protocol DockerEngine: Sendable {
 }
 
 extension DockerEngine {
+    /// Reads the service, merges the labels into its spec and updates it.
+    public func addServiceLabels(_ id: String, _ labels: [String: String]) async throws {
+        let service = try await service(id)
+        var spec = service.spec
+        spec.labels.merge(labels) { _, new in new }
+        try await updateService(id, version: service.version, spec: spec)
+    }
+
+    /// The task from the list of every task; engines that can ask for one do better.
+    public func task(_ id: String) async throws -> SwarmTask? {
+        try await tasks(serviceID: nil, desiredState: nil).first { $0.id == id }
+    }
+
     /// Every task, kept when it belongs to one of the services; engines that can filter
     /// by several services at once do better.
     public func tasks(serviceIDs: [String]) async throws -> [SwarmTask] {

@@ -18,6 +18,8 @@ public struct DockerError: Error, Sendable, Hashable, CustomStringConvertible {
         case secretNotFound
         /// No node with that id.
         case nodeNotFound
+        /// No task with that id (Swarm deletes a removed service's tasks once they have ended).
+        case taskNotFound
         /// The request conflicts with the engine's state (name in use, stale version).
         case conflict
         /// The engine rejected the request as malformed.

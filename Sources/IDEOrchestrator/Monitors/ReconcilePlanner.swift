@@ -22,12 +22,15 @@ public enum ReconcilePlanner {
         /// Whether every task it ever had has ended and none is starting: Swarm will not
         /// bring it back (e.g. a clean exit under an on-failure restart policy).
         public var isDead: Bool
+        /// When the service was created, when known.
+        public var createdAt: Date?
 
         /// Creates an observation.
         public init(
             id: String, labels: [String: String], failedTasks: Int = 0, hasRunningTask: Bool = true, runningAddress: String? = nil,
-            runningTaskId: String? = nil, endedTaskIds: Set<String> = [], isDead: Bool = false
+            runningTaskId: String? = nil, endedTaskIds: Set<String> = [], isDead: Bool = false, createdAt: Date? = nil
         ) {
+            self.createdAt = createdAt
             self.id = id
             self.labels = labels
             self.failedTasks = failedTasks
@@ -79,9 +82,12 @@ public enum ReconcilePlanner {
                 continue
             }
             guard let record = records[id] else {
-                // Adopted once its task runs, from what its agent then says.
+                // Adopted once its task runs (`Reconciler+Adoption`); one that has no running task
+                // past the launch grace period never will have one that anyone owns.
                 if let address = service.runningAddress {
                     actions.append(.adopt(serviceId: service.id, containerId: id, address: address, taskId: service.runningTaskId, pooled: service.labels[ServiceBlueprint.pooledLabel] != "false"))
+                } else if let created = service.createdAt, now.timeIntervalSince(created) > grace {
+                    actions.append(.removeService(serviceId: service.id, reason: "no record and no running task \(Int(now.timeIntervalSince(created))) s after its creation"))
                 }
                 continue
             }

@@ -7,16 +7,16 @@ import ServiceLifecycle
 /// and whenever the engine's event stream reports a change, it compares the two and acts, and
 /// it recovers every record stuck in a non-terminal status (`RecoveryPlanner`).
 public actor Reconciler: Service {
-    private let store: AppDatabase
-    private let engine: any DockerEngine
-    private let launcher: ContainerLauncher
-    private let stopper: ContainerStopper
-    private let agent: any AgentClient
+    let store: AppDatabase
+    let engine: any DockerEngine
+    let launcher: ContainerLauncher
+    let stopper: ContainerStopper
+    let agent: any AgentClient
     private let resolver: AssignmentResolver
     private let pool: PoolMaintainer
-    private let settings: Settings
-    private let epoch: Epoch
-    private let logger: Logger
+    let settings: Settings
+    let epoch: Epoch
+    let logger: Logger
     private let triggers: AsyncStream<Void>
     private let triggerSink: AsyncStream<Void>.Continuation
     private let metrics: OrchestratorMetrics
@@ -80,9 +80,18 @@ public actor Reconciler: Service {
                 try await perform(action)
             }
             if !actions.isEmpty { pool.wakeUp() }
+            try await confirmReleases()
             try await sweepSecrets(services: services, live: live, now: now)
         } catch {
             logger.warning("Reconcile pass failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Confirms the services of ended containers gone (removing any left): until then each
+    /// still holds its bucket. One look each; what is still stopping is looked at next pass.
+    private func confirmReleases() async throws {
+        for record in try await store.unreleased() where record.status != .stopping {
+            await launcher.confirmGone(record)
         }
     }
 
@@ -123,7 +132,7 @@ public actor Reconciler: Service {
                 id: service.id, labels: service.spec.labels, failedTasks: serviceTasks.filter(\.hasFailed).count,
                 hasRunningTask: running != nil, runningAddress: address, runningTaskId: running?.id,
                 endedTaskIds: Set(serviceTasks.filter(\.hasEnded).map(\.id)),
-                isDead: ReconcilePlanner.isDead(serviceTasks)
+                isDead: ReconcilePlanner.isDead(serviceTasks), createdAt: service.createdAt.flatMap(RFC3339.date)
             ))
         }
         return observed
@@ -158,40 +167,6 @@ public actor Reconciler: Service {
             try await stopper.stop(id, reason: .containerRestarted, detail: detail, from: [observed])
         case .adopt(let serviceId, let id, let address, let taskId, let pooled):
             try await adopt(serviceId: serviceId, id: id, address: address, taskId: taskId, pooled: pooled)
-        }
-    }
-
-    /// Takes a service of ours that has no record into the store as what its agent says it
-    /// is: an assigned container becomes `running` with its bucket; a verified free one joins
-    /// the pool; one whose agent does not say is kept `running` without a bucket, never handed
-    /// out and never stopped for inactivity. An agent that does not answer yet is asked again
-    /// on a later pass.
-    private func adopt(serviceId: String, id: String, address: String, taskId: String?, pooled: Bool) async throws {
-        let agentPort = ServiceBlueprint.agentPort(of: (try? await engine.service(serviceId))?.spec.labels)
-        guard let health = await agent.health(address: address, port: agentPort, containerId: id) else { return }
-        let now = Date()
-        var record = ContainerRecord(id: id, isPreWarmed: pooled, cpuLimit: settings.containerCPULimit, memoryLimitBytes: settings.containerMemoryLimit, urls: RoutePlan(settings: settings).urls(for: id), now: now)
-        record.serviceId = serviceId
-        record.taskAddress = address
-        (record.taskId, record.agentPort, record.workspaceSync) = (taskId, agentPort, health.sync?.storedText)
-        record.readyAt = now
-        let reason: String
-        if health.isVerifiedFree {
-            record.status = .ready
-            record.healthStatus = "healthy"
-            reason = "adopted service \(serviceId): its agent holds no assignment"
-        } else {
-            record.status = .running
-            record.s3Bucket = health.bucket
-            record.assignedAt = now
-            record.lastActivityAt = health.lastActivityAt.map { min($0, now) } ?? now
-            record.activityTracked = health.lastActivityAt != nil
-            reason = health.assigned == true
-                ? "adopted service \(serviceId): its agent holds bucket \(health.bucket ?? "(unnamed)")"
-                : "adopted service \(serviceId): its agent does not say whether it is assigned, so it is never handed out"
-        }
-        if try await store.insertIfAbsent(record, reason: reason), record.status == .ready {
-            launcher.readySignal.notify()
         }
     }
 

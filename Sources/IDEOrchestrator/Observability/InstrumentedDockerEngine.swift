@@ -32,6 +32,8 @@ public struct InstrumentedDockerEngine: DockerEngine {
         try await measure("update_service") { try await base.updateService(id, version: version, spec: spec) }
     }
     public func removeService(_ idOrName: String) async throws { try await measure("remove_service") { try await base.removeService(idOrName) } }
+    public func addServiceLabels(_ id: String, _ labels: [String: String]) async throws { try await measure("label_service") { try await base.addServiceLabels(id, labels) } }
+    public func task(_ id: String) async throws -> SwarmTask? { try await measure("inspect_task") { try await base.task(id) } }
     public func createSecret(_ request: SecretCreateRequest) async throws -> String { try await measure("create_secret") { try await base.createSecret(request) } }
     public func secrets(labels: [String: String?]) async throws -> [DockerSecret] { try await measure("secrets") { try await base.secrets(labels: labels) } }
     public func removeSecret(_ idOrName: String) async throws { try await measure("remove_secret") { try await base.removeSecret(idOrName) } }

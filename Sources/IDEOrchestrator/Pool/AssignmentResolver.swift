@@ -23,7 +23,10 @@ public struct AssignmentResolver: Sendable {
                 if let activity = health.lastActivityAt { $0.lastActivityAt = max($0.lastActivityAt ?? activity, min(activity, Date())) }
                 $0.activityTracked = $0.activityTracked || health.lastActivityAt != nil
             }
-            if running != nil { logger.info("Interrupted assignment recovered", metadata: ["container.id": "\(record.id)"]) }
+            if let running {
+                logger.info("Interrupted assignment recovered", metadata: ["container.id": "\(record.id)"])
+                launcher.labelAssignmentInBackground(running)
+            }
             return running
         }
         let why = health == nil ? "its agent does not answer" : "its agent does not hold the bucket"

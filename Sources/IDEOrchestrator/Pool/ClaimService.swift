@@ -81,7 +81,7 @@ public struct ClaimService: Sendable {
     /// or nil when the claim is to be tried again (the holder was replaced or resolved, or
     /// moved on meanwhile).
     private func settleHolders(of order: Order) async throws -> StartResult? {
-        switch ReusePolicy.decide(try await store.liveAssignments(bucket: order.bucket), userId: order.request.userId, epoch: epoch) {
+        switch ReusePolicy.decide(try await store.bucketHolders(bucket: order.bucket), userId: order.request.userId, epoch: epoch) {
         case .claimNew:
             return nil
         case .reuse(let record):
@@ -96,6 +96,9 @@ public struct ClaimService: Sendable {
             return nil
         case .conflict(let reason):
             throw APIError.bucketInUse(reason)
+        case .awaitRelease(let ending):
+            try await BucketRelease(store: store, launcher: launcher, timeout: settings.bucketReleaseTimeout).wait(for: ending)
+            return nil
         }
     }
 
@@ -214,6 +217,7 @@ public struct ClaimService: Sendable {
             $0.claimMillis = millis
         }
         guard let running else { return .failure(AgentError(.noAnswer, "the container left assigning while its agent was called")) }
+        launcher.labelAssignmentInBackground(running)
         logger.info("Container assigned", metadata: ["container.id": "\(record.id)", "prewarmed": "\(running.servedPreWarmed)", "claim.ms": "\(millis)"])
         return .success(running)
     }

@@ -22,6 +22,8 @@ public struct ContainerLauncher: Sendable {
     let pendingRoutes = PendingRoutes()
     /// Service and secret removals off the request path: bounded, retried, cancelled on shutdown.
     public let removals: BackgroundWork
+    /// Tasks of removed services not yet seen ended.
+    let removedTasks = RemovedTasks()
 
     /// Creates a launcher.
     public init(
@@ -145,7 +147,9 @@ public struct ContainerLauncher: Sendable {
         guard let record else { return false }
         logger.warning("Container failed", metadata: ["container.id": "\(id)", "reason": "\(reason)"])
         if let serviceId = serviceId ?? record.serviceId {
-            removeServiceInBackground(serviceId, of: id)
+            var failed = record
+            failed.serviceId = serviceId
+            releaseInBackground(failed)
         } else {
             // A launch that failed before its service existed may have made the secret.
             removeSecretInBackground(of: id)

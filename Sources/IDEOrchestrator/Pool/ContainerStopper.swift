@@ -1,7 +1,8 @@
 import Foundation
 
 /// Stops a container: `stopping` (the intent, owned by this run), its service removed, then
-/// `stopped` with a reason. Every step is idempotent, so an interrupted stop is finished by
+/// `stopped` with a reason, and its service confirmed gone in the background (until then the
+/// container still holds its bucket). Every step is idempotent, so an interrupted stop is finished by
 /// running `finish` again.
 public struct ContainerStopper: Sendable {
     /// Statuses a container can be stopped from.
@@ -53,7 +54,11 @@ public struct ContainerStopper: Sendable {
             return try await store.container(record.id)
         }
         let stopped = try await store.transition(record.id, from: [.stopping], to: .stopped, kind: "stopped", reason: record.shutdownReason?.rawValue)
-        if let stopped { return stopped }
+        // The bucket stays held until the service's task has ended (`confirmGone`).
+        if let stopped {
+            launcher.releaseInBackground(stopped)
+            return stopped
+        }
         return try await store.container(record.id)
     }
 }

@@ -3,7 +3,9 @@
 ///
 /// The rule: a running, healthy container of the same user (`userId` equal, absent matching
 /// absent) is reused; an unhealthy one of the same user is replaced; an `assigning` one left
-/// by an earlier run is resolved with its agent first; any other holder is a conflict.
+/// by an earlier run is resolved with its agent first; any other assigned holder is a conflict.
+/// A container that ended (stopping, stopped or failed) holds the bucket until its service is
+/// confirmed gone: the start waits for that (`BucketRelease`), then claims.
 public enum ReusePolicy {
     /// The decision.
     public enum Decision: Sendable, Equatable {
@@ -17,10 +19,14 @@ public enum ReusePolicy {
         case resolve(ContainerRecord)
         /// Refuse: someone else holds the bucket, or an assignment of it is under way.
         case conflict(String)
+        /// Wait until these ended containers' services are gone, then claim.
+        case awaitRelease([ContainerRecord])
     }
 
-    /// Decides from the live (`assigning`/`running`) containers holding the bucket.
-    public static func decide(_ holders: [ContainerRecord], userId: String?, epoch: Epoch) -> Decision {
+    /// Decides from the containers holding the bucket (`AppDatabase.bucketHolders`).
+    public static func decide(_ all: [ContainerRecord], userId: String?, epoch: Epoch) -> Decision {
+        let holders = all.filter { ContainerStatus.assigned.contains($0.status) }
+        let ending = all.filter { !ContainerStatus.assigned.contains($0.status) }
         if let interrupted = holders.first(where: { $0.status == .assigning && $0.ownerEpoch != epoch.id }) {
             return .resolve(interrupted)
         }
@@ -33,6 +39,6 @@ public enum ReusePolicy {
         if !holders.isEmpty {
             return .conflict("this bucket is held by another user's container")
         }
-        return .claimNew
+        return ending.isEmpty ? .claimNew : .awaitRelease(ending)
     }
 }

@@ -51,6 +51,7 @@ extension SettingKey {
     static let traefikProbeURL = SettingKey("TRAEFIK_PROBE_URL", "", "Traefik's URL inside the deployment (e.g. http://tasks.traefik): a new container becomes ready only once its code, vnc and web URLs, asked there with their public host, answer through Traefik (neither 404 nor 5xx); empty skips the check.")
     static let routeWaitTimeout = SettingKey("ROUTE_WAIT_TIMEOUT", "30s", "How long a new container whose ports answer waits for Traefik to route it (TRAEFIK_PROBE_URL); past it, it becomes ready anyway and a start handing it out answers routePending: true.")
     static let coldStartTimeout = SettingKey("COLD_START_TIMEOUT", "60s", "How long a start request waits for a cold-started container.")
+    static let bucketReleaseTimeout = SettingKey("BUCKET_RELEASE_TIMEOUT", "30s", "How long a start request waits for the bucket's previous container (stopping, failed or stopped) to be gone, its workspace flushed and its Swarm task ended; past it the start answers 409 BUCKET_BUSY with Retry-After.")
     static let poolInterval = SettingKey("POOL_CHECK_INTERVAL", "5s", "How often the pool maintainer checks its figures when nothing else wakes it.")
     static let refillDelay = SettingKey("POOL_REFILL_DELAY", "100ms", "After a claim, how long the pool waits for claims to pause before it refills, so refills do not slow a run of claims; it waits at most ten times this long, and not at all once no container is ready. 0 refills at once.")
     static let spawnBackoffMax = SettingKey("POOL_BACKOFF_MAX", "60s", "Longest pause between spawn attempts after repeated failures.")
@@ -99,7 +100,7 @@ extension SettingKey {
     public static let all: [SettingKey] = [
         .port, .host, .apiKey, .apiKeys, .apiKeyFile, .dockerHost, .databasePath, .ideImage, .pinImage, .poolSize,
         .cpuLimit, .memoryLimit, .pidsLimit, .maxMemoryPercent, .maxCPUPercent, .domain, .swarmNetwork, .traefikNetwork, .httpPort, .logLevel, .logFormat, .metricsPublic,
-        .instanceName, .spawnConcurrency, .readyTimeout, .coldStartTimeout, .traefikProbeURL, .routeWaitTimeout, .poolInterval, .refillDelay, .spawnBackoffMax,
+        .instanceName, .spawnConcurrency, .readyTimeout, .coldStartTimeout, .bucketReleaseTimeout, .traefikProbeURL, .routeWaitTimeout, .poolInterval, .refillDelay, .spawnBackoffMax,
         .restartPolicy, .restartMaxAttempts, .agentTimeout, .agentConnectTimeout, .agentAuth, .agentTokenKeyFile, .claimMaxAttempts, .coldStartConcurrency,
         .rateLimit, .publicRateLimit, .trustedProxies, .maxRequestBodyBytes, .resourceSampleInterval, .publicAPIURL,
         .healthCheckInterval, .healthCheckTimeout, .healthCheckRetries, .healthCheckConcurrency, .unhealthyGracePeriod, .idleTimeout, .warmTTL,

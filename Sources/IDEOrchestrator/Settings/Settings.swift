@@ -51,6 +51,8 @@ public struct Settings: Sendable {
     public var readyTimeout: Duration
     /// How long a start request waits for a cold start.
     public var coldStartTimeout: Duration
+    /// How long a start waits for the bucket's previous container to be gone.
+    public var bucketReleaseTimeout: Duration
     /// Traefik's internal URL, to see it route a new container before it is ready; nil: not checked.
     public var traefikProbeURL: String?
     /// How long a new container whose ports answer waits for its Traefik route.
@@ -170,6 +172,7 @@ public struct Settings: Sendable {
         spawnConcurrency = try env.integer(.spawnConcurrency, in: 1...64)
         readyTimeout = try env.duration(.readyTimeout, minimum: .seconds(1))
         coldStartTimeout = try env.duration(.coldStartTimeout, minimum: .seconds(1))
+        bucketReleaseTimeout = try env.duration(.bucketReleaseTimeout, minimum: .zero)
         traefikProbeURL = env.string(.traefikProbeURL).nilIfEmpty.map { $0.trimmingSuffix("/") }
         if let url = traefikProbeURL, !url.hasPrefix("http://") && !url.hasPrefix("https://") {
             throw SettingsError(variable: SettingKey.traefikProbeURL.name, expected: "an http:// or https:// URL, or empty", found: url)

@@ -86,6 +86,14 @@ extension AppDatabase {
                 t.add(column: "workspaceSync", .text)
             }
         }
+        migrator.registerMigration("v7: bucket release (service removal confirmed)") { db in
+            try db.alter(table: "container") { t in
+                t.add(column: "serviceRemovedAt", .datetime)
+            }
+            // Records that ended before this column existed: their services were removed, or are
+            // removed by the reconciler without holding their buckets any longer.
+            try db.execute(sql: "UPDATE container SET serviceRemovedAt = COALESCE(stoppedAt, statusSince, createdAt) WHERE status IN ('stopped', 'failed')")
+        }
         return migrator
     }
 }

@@ -210,8 +210,9 @@ public struct AppDatabase: Sendable {
         }
     }
 
-    /// The live (assigning or running) containers holding this bucket, whatever their user.
-    public func liveAssignments(bucket: String) async throws -> [ContainerRecord] {
+    /// The containers holding this bucket, whatever their user: assigned ones, and ended ones
+    /// whose service is not yet confirmed gone.
+    public func bucketHolders(bucket: String) async throws -> [ContainerRecord] {
         try await writer.read { db in
             try ContainerRecord.fetchAll(db, sql: RecordStatements.liveAssignments, arguments: [bucket])
         }
@@ -269,13 +270,16 @@ public struct AppDatabase: Sendable {
         }
     }
 
-    /// Deletes stopped and failed records (and their events) that stopped before `cutoff`.
+    /// Deletes stopped and failed records (and their events) that stopped before `cutoff` and
+    /// no longer hold their bucket.
     @discardableResult
     public func pruneStopped(before cutoff: Date) async throws -> Int {
         try await writer.write { db in
             try ContainerRecord
                 .filter([ContainerStatus.stopped, .failed].contains(ContainerRecord.Columns.status))
                 .filter(ContainerRecord.Columns.stoppedAt < StoredDate.databaseValue(cutoff))
+                // A record whose service is not confirmed gone still holds its bucket.
+                .filter(sql: "serviceId IS NULL OR serviceRemovedAt IS NOT NULL")
                 .deleteAll(db)
         }
     }

@@ -45,6 +45,7 @@ extension ContainerRecord {
         workspacePrefix = try columns.optionalString()
         credentialsExpireAt = try columns.optionalDate()
         workspaceSync = try columns.optionalString()
+        serviceRemovedAt = try columns.optionalDate()
     }
 
     public func encode(to container: inout PersistenceContainer) throws {
@@ -92,6 +93,7 @@ extension ContainerRecord {
         "workspacePrefix",
         "credentialsExpireAt",
         "workspaceSync",
+        "serviceRemovedAt",
     ]
 
     /// The record's stored values, in the order of `storedColumns`.
@@ -133,6 +135,7 @@ extension ContainerRecord {
             workspacePrefix.databaseValue,
             StoredDate.databaseValue(credentialsExpireAt),
             workspaceSync.databaseValue,
+            StoredDate.databaseValue(serviceRemovedAt),
         ]
     }
 }

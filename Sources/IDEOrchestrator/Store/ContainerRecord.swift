@@ -77,6 +77,9 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     public var credentialsExpireAt: Date?
     /// The agent's latest sync state (`WorkspaceSync` as JSON), written only when it changes.
     public var workspaceSync: String?
+    /// When its Swarm service was confirmed gone, every task ended: until then an ended
+    /// container still holds its bucket (its agent may still be syncing).
+    public var serviceRemovedAt: Date?
 
     /// Creates a new record in `creating`.
     public init(id: String, isPreWarmed: Bool, cpuLimit: Double, memoryLimitBytes: Int64, urls: ContainerURLs, now: Date) {

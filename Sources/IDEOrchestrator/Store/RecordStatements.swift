@@ -21,8 +21,19 @@ enum RecordStatements {
     }
     static let liveAssignments = "SELECT \(columns) FROM container WHERE \(holdsBucket) ORDER BY assignedAt DESC"
     static let bucketHeld = "SELECT EXISTS (SELECT 1 FROM container WHERE \(holdsBucket))"
-    /// A live (assigning or running) container holds the bucket bound to `?`.
-    private static let holdsBucket = "s3Bucket = ? AND status IN (\(ContainerStatus.assigned.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")))"
+    /// A container holds the bucket bound to `?` while it is assigned (`assigning`, `running`)
+    /// and, once it ends (`stopping`, `stopped`, `failed`), until its service is confirmed gone:
+    /// its agent may still sync until then.
+    private static let holdsBucket = "s3Bucket = ? AND (status IN (\(quoted(ContainerStatus.assigned))) OR (status IN (\(quoted(releasing))) AND serviceId IS NOT NULL AND serviceRemovedAt IS NULL))"
+    /// Ended containers whose service is not yet confirmed gone, oldest first.
+    static let unreleased = "SELECT \(columns) FROM container WHERE status IN (\(quoted(releasing))) AND serviceId IS NOT NULL AND serviceRemovedAt IS NULL ORDER BY statusSince LIMIT ?"
+    static let confirmRemoved = "UPDATE container SET serviceRemovedAt = ? WHERE id = ? AND serviceRemovedAt IS NULL"
+    /// The statuses of a container that has ended or is ending.
+    static let releasing: Set<ContainerStatus> = [.stopping, .stopped, .failed]
+
+    private static func quoted(_ statuses: Set<ContainerStatus>) -> String {
+        statuses.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")
+    }
 }
 
 extension ContainerRecord {
