@@ -31,6 +31,7 @@ final class FakeSwarm: DockerEngine, Sendable {
         var lingering: [SwarmTask] = []
         var lingerOnRemove = false
         var labelUpdates = 0
+        var taskLookups = 0
     }
 
     private let state = Mutex(State())
@@ -72,6 +73,8 @@ final class FakeSwarm: DockerEngine, Sendable {
                 .compactMap { $0.networksAttachments?.first?.addresses?.first.map { String($0.split(separator: "/")[0]) } }
         }
     }
+    /// How many single tasks were looked up.
+    var taskLookups: Int { state.withLock { $0.taskLookups } }
     /// How many label updates were made.
     var labelUpdates: Int { state.withLock { $0.labelUpdates } }
     /// Makes the image carry `labels` (what `docker inspect` shows under Config.Labels).
@@ -272,7 +275,10 @@ final class FakeSwarm: DockerEngine, Sendable {
     }
     func task(_ id: String) async throws -> SwarmTask? {
         try reach()
-        return state.withLock { state in (state.services.values.flatMap(\.tasks) + state.lingering).first { $0.id == id } }
+        return state.withLock { state in
+            state.taskLookups += 1
+            return (state.services.values.flatMap(\.tasks) + state.lingering).first { $0.id == id }
+        }
     }
     func addServiceLabels(_ id: String, _ labels: [String: String]) async throws {
         try reach()
