@@ -53,9 +53,11 @@ import Testing
         try await lab.ready()
         lab.agent.set(.acceptSilently, at: try #require(late.taskAddress))
         let request = Task { try await lab.start("bucket-one") }
-        try await lab.eventually("the late container to fail") { try await lab.record(late.id).status == .failed }
+        try await lab.eventually("the late container to fail and its service to be removed") {
+            try await lab.record(late.id).status == .failed && !lab.swarm.serviceNames.contains(late.serviceName)
+        }
         watcher.check()
-        #expect(!lab.swarm.serviceNames.contains(late.serviceName), "its service is removed")
+        #expect(try await lab.record(late.id).serviceRemovedAt == nil, "its task still runs")
         lab.swarm.settleRemovals()
         let served = try await request.value.record
         #expect(served.id != late.id)
