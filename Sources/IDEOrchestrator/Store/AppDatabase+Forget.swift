@@ -22,4 +22,18 @@ extension AppDatabase {
             return .forgotten
         }
     }
+
+    /// Deletes stopped and failed records (and their events) that stopped before `cutoff` and
+    /// no longer hold their bucket.
+    @discardableResult
+    public func pruneStopped(before cutoff: Date) async throws -> Int {
+        try await writer.write { db in
+            try ContainerRecord
+                .filter([ContainerStatus.stopped, .failed].contains(ContainerRecord.Columns.status))
+                .filter(ContainerRecord.Columns.stoppedAt < StoredDate.databaseValue(cutoff))
+                // A record whose service is not confirmed gone still holds its bucket.
+                .filter(sql: "serviceId IS NULL OR serviceRemovedAt IS NOT NULL")
+                .deleteAll(db)
+        }
+    }
 }

@@ -16,4 +16,12 @@ extension AppDatabase {
             try ContainerRecord.fetchAll(db, sql: RecordStatements.unreleased, arguments: [limit])
         }
     }
+
+    /// The containers holding this bucket, whatever their user: assigned ones, and ended ones
+    /// whose service is not yet confirmed gone.
+    public func bucketHolders(bucket: String) async throws -> [ContainerRecord] {
+        try await writer.read { db in
+            try ContainerRecord.fetchAll(db, sql: RecordStatements.liveAssignments, arguments: [bucket])
+        }
+    }
 }
