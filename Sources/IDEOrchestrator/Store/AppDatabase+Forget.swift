@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// What became of a request to delete a container's record.
