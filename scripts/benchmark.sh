@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
         *) args+=("$1"); shift ;;
     esac
 done
-scripts/install-deps.sh
+scripts/install-test-deps.sh
 export "$(scripts/local-swarm.sh up)"
 export IDE_CONTAINER_IMAGE="${IDE_CONTAINER_IMAGE:-${IDE_DEV_IMAGE:-ide-orchestrator/dev-ide:latest}}"
 export SWARM_NETWORK="${SWARM_NETWORK:-ide-network}"
@@ -38,6 +38,6 @@ if [ -z "${IDE_ORCHESTRATOR_BINARY:-}" ]; then
 fi
 mkdir -p "$out"
 python3 scripts/lib/benchmark.py --binary "$IDE_ORCHESTRATOR_BINARY" --out "$out" "${args[@]}"
-# The chart needs matplotlib (installed by scripts/install-deps.sh into its own venv).
+# The chart needs matplotlib (installed by scripts/install-test-deps.sh into its own venv).
 venv="${IDE_BENCH_VENV:-$HOME/.cache/ide-orchestrator/bench-venv}"
 "$venv/bin/python" scripts/lib/benchmark_chart.py "$out/results.json" "$out/latency.png"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Parses Prometheus text exposition from stdin with prometheus_client's strict parser and
 prints every sample as JSON: [{"family", "type", "name", "labels", "value"}]. Exits 1 on any
-parse error. Used by the integration tests (scripts/install-deps.sh installs the parser)."""
+parse error. Used by the integration tests (scripts/install-test-deps.sh installs the parser)."""
 import json
 import math
 import sys

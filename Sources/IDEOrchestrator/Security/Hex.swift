@@ -21,7 +21,7 @@ enum Hex {
     }
 
     /// `count` random bytes as hex, eight bytes per draw (each draw of the system's generator
-    /// is a `getrandom` call: a byte at a time was 32 system calls per claim's token).
+    /// is a `getrandom` call: one per eight bytes of a token rather than one per byte).
     static func random<Generator: RandomNumberGenerator>(bytes count: Int, using generator: inout Generator) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(count + 7)

@@ -58,8 +58,8 @@ extension ContainerRecord {
     }
 
     /// Writes the columns that differ from `stored`, the record as read in this transaction;
-    /// nothing when none does. Only the indexes over those columns change: an assignment puts
-    /// 6 pages in the log where writing every column put 9.
+    /// nothing when none does. Only the indexes over those columns change, and every index an
+    /// update touches costs pages in the write-ahead log at each status change.
     func save(_ db: Database, over stored: ContainerRecord) throws {
         let (values, before) = (storedValues, stored.storedValues)
         let changed = values.indices.dropFirst().filter { values[$0] != before[$0] }
