@@ -89,7 +89,11 @@ public struct RouteAccessSettings: Sendable {
         loginRedirectURL = redirect.nilIfEmpty
         keyFile = env.string(.ideSessionKeyFile).nilIfEmpty
             ?? URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("ide-session.key").path
-        authPort = try env.integer(.ideAuthPort, in: 1...65535)
+        if env.string(.ideAuthPort).isEmpty {
+            authPort = port % 65535 + 1
+        } else {
+            authPort = try env.integer(.ideAuthPort, in: 1...65535)
+        }
         if authPort == port {
             throw SettingsError(variable: SettingKey.ideAuthPort.name, expected: "a port other than PORT (the check listener is never the API's)", found: String(authPort))
         }

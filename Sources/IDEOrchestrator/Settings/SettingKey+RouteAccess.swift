@@ -10,7 +10,7 @@ extension SettingKey {
     static let ideAllowedOrigins = SettingKey("IDE_ALLOWED_ORIGINS", "", "Comma-separated origins (scheme://host[:port]) besides the container's own whose pages may open WebSocket connections to it; any other Origin gets 403.")
     static let ideLoginRedirectURL = SettingKey("IDE_LOGIN_REDIRECT_URL", "", "Where a browser without a valid launch link or session is sent (302) instead of getting 401, e.g. the platform's sign-in page.")
     static let ideSessionKeyFile = SettingKey("IDE_SESSION_KEY_FILE", "", "File holding the key session cookies and route probes are signed with (kept outside the database); created with 32 random bytes and mode 0600 when missing; empty means ide-session.key next to DATABASE_PATH.")
-    static let ideAuthPort = SettingKey("IDE_AUTH_PORT", "3002", "TCP port of the forwardAuth check endpoint Traefik calls for every IDE request; a listener of its own (on HOST), which Traefik never routes publicly.")
+    static let ideAuthPort = SettingKey("IDE_AUTH_PORT", "", "TCP port of the forwardAuth check endpoint Traefik calls for every IDE request: a listener of its own (on HOST) that Traefik never routes publicly; empty means PORT + 1 (3002 by default).")
     static let ideAuthURL = SettingKey("IDE_AUTH_URL", "", "URL at which Traefik reaches the check listener, e.g. http://tasks.orchestrator:3002 in the stack; empty means http://127.0.0.1:<IDE_AUTH_PORT>.")
 
     /// The protected-route variables, in documentation order.
