@@ -33,6 +33,8 @@ if [ "${STACK_TEST:-$([ $# -eq 0 ] && echo 1 || echo 0)}" = 1 ]; then
     Tests/ide/run.sh || status=1
     # The dashboard in headless Chromium, and the event stream under 100 clients and a restart.
     Tests/browser/run.sh || status=1
+    # Issue 24: protected IDE routes through the real Traefik in path and host mode, and in Chromium.
+    Tests/routes/run.sh || status=1
     # schemathesis against the running binary (FUZZ_MAX_EXAMPLES=500 FUZZ_MIN_CASES=2000 for the full run).
     Tests/fuzz/run.sh || status=1
     # Issue 8: a 30 s engine outage, an unopenable store, and a kill -9 storm (quick counts).

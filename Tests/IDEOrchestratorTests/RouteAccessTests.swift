@@ -53,7 +53,7 @@ import Testing
         let url = try #require(access.launchURLs(for: running(Self.a))).codeServer
         let first = try redeem(access, url, id: Self.a)
         guard case .redirect(let location, let cookie) = first else { Issue.record("no redirect: \(first)"); return }
-        #expect(location == "/code/\(Self.a)/")
+        #expect(location == "http://localhost/code/\(Self.a)/")
         #expect(cookie.hasPrefix("ide_session="))
         #expect(cookie.contains("; Path=/code/\(Self.a);") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && !cookie.contains("Secure"))
         #expect(try redeem(access, url, id: Self.a) == .deny, "a launch token works once")
@@ -134,7 +134,7 @@ import Testing
         #expect(url.hasPrefix("http://code-\(Self.a).localhost:8088/?launch="))
         let decision = access.decide(AccessCheck(route: "code", id: Self.a, forwardedProto: "https", forwardedHost: "code-\(Self.a).localhost", forwardedURI: "/?x=1&launch=\(try token(url))"))
         guard case .redirect(let location, let cookie) = decision else { Issue.record("no redirect: \(decision)"); return }
-        #expect(location == "/?x=1")
+        #expect(location == "https://code-\(Self.a).localhost/?x=1")
         #expect(cookie.contains("; Path=/;") && cookie.contains("; Secure") && !cookie.contains("Domain="))
     }
 

@@ -75,7 +75,8 @@ public final class RouteAccess: Sendable {
         if let token = query.first(where: { $0.hasPrefix("\(Self.launchParameter)=") })?.dropFirst(Self.launchParameter.count + 1) {
             guard let grant = launches.redeem(token, id: check.id, route: check.route, now: now) else { return .deny }
             let rest = query.filter { !$0.hasPrefix("\(Self.launchParameter)=") }
-            let location = String(path) + (rest.isEmpty ? "" : "?" + rest.joined(separator: "&"))
+            // Absolute: Traefik resolves a relative Location against the check listener's URL.
+            let location = (check.ownOrigin ?? "") + String(path) + (rest.isEmpty ? "" : "?" + rest.joined(separator: "&"))
             return .redirect(location: location, setCookie: setCookie(check, generation: grant.generation, now: now))
         }
         let authenticated = check.probe.map { signer.isProbeToken($0[...], id: check.id) } == true
