@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
-from service import ROOT, Service, eventually, free_port  # noqa: E402
+from service import ROOT, Service, eventually, free_port  # noqa: E402,F401
 
 WS_CHECK = ROOT / "scripts/lib/websocket-check.py"
 failures = []
