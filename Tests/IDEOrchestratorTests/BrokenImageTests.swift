@@ -69,7 +69,7 @@ import Testing
         let engine = FakeDockerEngine()
         let orchestrator = Orchestrator.make(
             settings: try testSettings(["PRE_WARMED_QUEUE_SIZE": "5", "POOL_SPAWN_CONCURRENCY": "2", "POOL_CHECK_INTERVAL": "1h"]),
-            store: try AppDatabase.inMemory(), engine: engine, agent: FakeAgent(), resources: FixedResourceGate.allowing, logger: quietLogger()
+            store: try AppDatabase.inMemory(), engine: engine, agent: FakeAgent(), resources: FixedResourceGate.allowing, reach: FakeReach(), logger: quietLogger()
         )
         let pool = Task { try await orchestrator.pool.run() }
         defer { pool.cancel() }

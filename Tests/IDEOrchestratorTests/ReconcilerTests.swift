@@ -8,7 +8,7 @@ import Testing
         let engine = FakeDockerEngine()
         let settings = try testSettings(["RECONCILE_INTERVAL": "1h", "PRE_WARMED_QUEUE_SIZE": "0"])
         let store = try AppDatabase.inMemory()
-        let orchestrator = Orchestrator.make(settings: settings, store: store, engine: engine, agent: FakeAgent(), resources: FixedResourceGate.allowing, logger: quietLogger())
+        let orchestrator = Orchestrator.make(settings: settings, store: store, engine: engine, agent: FakeAgent(), resources: FixedResourceGate.allowing, reach: FakeReach(), logger: quietLogger())
         let reconciler = Reconciler(orchestrator)
         let running = Task { try await reconciler.run() }
         defer { running.cancel() }

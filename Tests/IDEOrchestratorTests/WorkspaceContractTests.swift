@@ -16,7 +16,7 @@ import Testing
     func lab(_ environment: [String: String] = [:], swarm: FakeSwarm = FakeSwarm(), agent: FakeAgent = FakeAgent()) throws -> (Orchestrator, FakeSwarm, FakeAgent) {
         let orchestrator = Orchestrator.make(
             settings: try testSettings(environment), store: try AppDatabase.inMemory(), engine: swarm, agent: agent,
-            resources: FixedResourceGate.allowing, logger: quietLogger()
+            resources: FixedResourceGate.allowing, reach: FakeReach(), logger: quietLogger()
         )
         return (orchestrator, swarm, agent)
     }

@@ -15,7 +15,7 @@ import Testing
         init(_ environment: [String: String] = [:]) throws {
             store = try AppDatabase.inMemory()
             orchestrator = Orchestrator.make(
-                settings: try testSettings(environment), store: store, engine: swarm, agent: agent, resources: FixedResourceGate.allowing, logger: quietLogger()
+                settings: try testSettings(environment), store: store, engine: swarm, agent: agent, resources: FixedResourceGate.allowing, reach: FakeReach(), logger: quietLogger()
             )
         }
 
@@ -82,7 +82,7 @@ import Testing
         let stopping = try #require(try await lab.store.transition(record.id, from: [.running], to: .stopping, kind: "stopping", reason: "manual: test", epoch: Epoch()) {
             $0.shutdownReason = .manual
         })
-        let restarted = Orchestrator.make(settings: lab.orchestrator.settings, store: lab.store, engine: lab.swarm, agent: lab.agent, resources: FixedResourceGate.allowing, logger: quietLogger())
+        let restarted = Orchestrator.make(settings: lab.orchestrator.settings, store: lab.store, engine: lab.swarm, agent: lab.agent, resources: FixedResourceGate.allowing, reach: FakeReach(), logger: quietLogger())
         try await restarted.stopper.finish(stopping)
         try await restarted.stopper.finish(stopping)
         #expect(lab.agent.flushes.count == 2, "a flush is idempotent: recovery asks again")
