@@ -149,7 +149,7 @@ def main():
 
         def browser():
             from ide_browser import screenshots
-            screenshots({**state["answer"], "launchUrls": run.launch_urls(state["answer"]["id"])}, run.shots, expected_name="notes")
+            screenshots(state["answer"], run.shots, expected_name="notes", launch=lambda: run.launch_urls(state["answer"]["id"]))
         run.check("Chromium: the editor lists the hydrated files under /code/<id>/ and the desktop connects under /vnc/<id>/", browser)
 
         def killed():
