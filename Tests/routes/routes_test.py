@@ -101,7 +101,7 @@ def run_mode(mode, traefik, auth_port):
         "IDE_CONTAINER_IMAGE": traefik.env["IDE_CONTAINER_IMAGE"], "TRAEFIK_NETWORK": traefik.stack["TRAEFIK_NETWORK"],
         "HTTP_PORT": str(traefik.port), "TRAEFIK_PROBE_URL": traefik.stack["TRAEFIK_PROBE_URL"],
         "HOST": "0.0.0.0", "IDE_AUTH_PORT": str(auth_port), "IDE_AUTH_URL": traefik.stack["IDE_AUTH_URL"],
-        "ROUTE_MODE": mode, "IDE_DOMAIN": "localhost", "PRE_WARMED_QUEUE_SIZE": "2", "LAUNCH_TOKEN_TTL": "3s",
+        "ROUTE_MODE": mode, "IDE_DOMAIN": "localhost", "PRE_WARMED_QUEUE_SIZE": "2", "LAUNCH_TOKEN_TTL": "10s",
         "AWS_ACCESS_KEY_ID": "routes-test", "AWS_SECRET_ACCESS_KEY": "routes-test-secret",
     }
     service = Service(f"routes-{mode}", **settings)
@@ -170,7 +170,7 @@ def run_mode(mode, traefik, auth_port):
             assert status == 401, f"A's cookie on B: {status}"
             status, fresh, _ = service.call("POST", f"/api/containers/{b['id']}/launch")
             issued = time.monotonic()
-            eventually("the launch token's 3 s to pass", lambda: time.monotonic() - issued > 3.5, timeout=10, every=0.1)
+            eventually("the launch token's 10 s to pass", lambda: time.monotonic() - issued > 10.5, timeout=20, every=0.1)
             status, _, _ = request(port, fresh["launchUrls"]["vnc"])
             assert status == 401, f"expired token: {status}"
         check(f"[{mode}] a token for another container or expired -> 401; A's cookie on B -> 401", other_container_and_expired)
@@ -209,11 +209,12 @@ def run_mode(mode, traefik, auth_port):
 
 def chromium(service, answer, mode):
     from chromium import browser
-    status, fresh, _ = service.call("POST", f"/api/containers/{answer['id']}/launch")
-    assert status == 200, fresh
-    url, plain = fresh["launchUrls"]["codeServer"], fresh["urls"]["codeServer"]
+    # The browser starts first: the link lives LAUNCH_TOKEN_TTL from the moment it is made.
     driver = browser(tempfile.mkdtemp(prefix="routes-chromium-"), performance=True)
     try:
+        status, fresh, _ = service.call("POST", f"/api/containers/{answer['id']}/launch")
+        assert status == 200, fresh
+        url, plain = fresh["launchUrls"]["codeServer"], fresh["urls"]["codeServer"]
         driver.get(url)
         try:
             eventually("the editor page", lambda: '"service":"code"' in driver.page_source, timeout=60)
