@@ -8,6 +8,14 @@
 # ports 80 and 443 reachable from the internet (Let's Encrypt's HTTP challenge); ACME_EMAIL is
 # the account address Let's Encrypt writes to. Everything else is as for scripts/deploy-http.sh,
 # which this runs after checking those two.
+#
+# IDE routes default to ROUTE_MODE=host: each container's code, vnc and web route is its own
+# host <route>-<id>.<IDE_DOMAIN> (IDE_DOMAIN defaults to DOMAIN), and the API and dashboard live
+# on API_DOMAIN (default api.<DOMAIN>). Point DNS for *.<IDE_DOMAIN> and API_DOMAIN at the manager.
+# The IDE routers ask for one wildcard certificate (*.<IDE_DOMAIN>); Let's Encrypt issues wildcard
+# certificates only through the DNS challenge: configure the resolver named TRAEFIK_CERT_RESOLVER
+# with your DNS provider (Traefik's --certificatesresolvers.<name>.acme.dnschallenge.provider and
+# the provider's credentials) instead of the HTTP challenge, or use ROUTE_MODE=path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { echo "deploy-traefik: $*" >&2; }
@@ -32,5 +40,6 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit 1
 fi
 export DOMAIN="$domain" ACME_EMAIL
+export API_DOMAIN="${API_DOMAIN:-api.$domain}"
 export TRAEFIK_CERT_RESOLVER="${TRAEFIK_CERT_RESOLVER:-letsencrypt}"
 IDE_DEPLOY_HTTPS=1 exec scripts/deploy-http.sh "$@"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick-start test: runs the README run command (scripts/run-local.sh) against the engine at
 # DOCKER_HOST, runs the start `curl` it prints, word for word, and opens the codeServer URL of
-# the answer with curl: it must reach the reference image's editor through Traefik at once. Traefik's
+# the answer with curl: without a session it answers 401; its launch URL (launchUrls) must reach the
+# reference image's editor through Traefik at once, and the cookie it leaves opens the URL again. Traefik's
 # service and network, the instance, the API port and the database are named for this run and
 # removed afterwards. Prints one PASS/FAIL line per check; exits non-zero on any failure.
 #
@@ -52,12 +53,19 @@ start="$(grep '^  Start one: ' "$LOG" | sed 's/^  Start one: //')"
 [ -n "$start" ] || { fail "run-local.sh printed no 'Start one:' command"; exit 1; }
 reply="$(eval "$start -s --max-time 90")"
 urls="$(python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print(r["urls"]["codeServer"])' "$reply" 2>/dev/null || true)"
-if [ -n "$urls" ]; then pass "the printed start curl answered with codeServer $urls"; else fail "the printed start curl answered: $reply"; exit 1; fi
+launch="$(python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print(r["launchUrls"]["codeServer"])' "$reply" 2>/dev/null || true)"
+if [ -n "$urls" ] && [ -n "$launch" ]; then pass "the printed start curl answered with codeServer $urls and its launch URL"; else fail "the printed start curl answered: $reply"; exit 1; fi
+# The local run serves every container route on its own origin, behind the launch-link check.
+case "$urls" in http://code-*.localhost:*/) pass "host mode: codeServer is its own origin ($urls)" ;; *) fail "codeServer $urls is not http://code-<id>.localhost:<port>/" ;; esac
+plain="$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$urls")"
+if [ "$plain" = 401 ]; then pass "the plain code URL without a session answers 401"; else fail "the plain code URL without a session answered $plain"; fi
+jar="$DIR/cookies"
 
 # JupyterLab under the code route (its page, or its "Preparing your workspace" page while the
 # workspace hydrates); ready means reachable: the URL answers at once, with no retry
 # (TRAEFIK_PROBE_URL from setup-local.sh).
-code_ok() { curl -sL --max-time 10 "$urls" | grep -q -e 'JupyterLab' -e 'Preparing your workspace'; }
-if code_ok; then pass "curl -L $urls reaches the editor (JupyterLab) through Traefik as soon as the start answered"; else fail "curl -L $urls answered: $(curl -sL -w ' (%{http_code})' --max-time 10 "$urls" | tail -c 300 || true)"; fi
+code_ok() { curl -sL -c "$jar" -b "$jar" --max-time 10 "$1" | grep -q -e 'JupyterLab' -e 'Preparing your workspace'; }
+if code_ok "$launch"; then pass "curl -L of the launch URL reaches the editor (JupyterLab) through Traefik as soon as the start answered"; else fail "curl -L $launch answered: $(curl -sL -b "$jar" -w ' (%{http_code})' --max-time 10 "$urls" | tail -c 300 || true)"; fi
+if code_ok "$urls"; then pass "the session cookie opens the plain code URL again"; else fail "the plain code URL with the session cookie answered: $(curl -sL -b "$jar" -w ' (%{http_code})' --max-time 10 "$urls" | tail -c 300 || true)"; fi
 
 if [ "$failures" -eq 0 ]; then say "PASS ($((SECONDS - started)) s)"; else say "FAIL: $failures check(s) failed"; exit 1; fi

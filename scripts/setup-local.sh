@@ -21,6 +21,10 @@
 # on the docker_gwbridge gateway, an address of this host the containers reach; its endpoint and
 # key pair are printed with the other lines (and reused while it runs). Set AWS_ACCESS_KEY_ID and
 # AWS_SECRET_ACCESS_KEY (and leave S3_ENDPOINT empty) to sync with AWS instead.
+# The IDE routes' forwardAuth check: the service's check listener (IDE_AUTH_PORT, default 3002)
+# on the docker_gwbridge gateway, an address of this host Traefik's task reaches
+# (IDE_AUTH_URL, printed); Traefik's own service carries the catch-all router that refuses IDE
+# paths and hosts no container serves through that listener's /deny.
 # Everything but the VAR=value lines goes to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -89,10 +93,29 @@ choose_port() {
     echo "$free"
 }
 
+# Labels of Traefik's own service: the catch-all router for IDE paths and hosts no container serves.
+unrouted_labels() {
+    local auth_url="$1"
+    printf '%s\n' "traefik.enable=true" "traefik.swarm.network=$TRAEFIK_NETWORK" \
+        "traefik.http.routers.ide-unrouted.rule=PathPrefix(\`/code/\`) || PathPrefix(\`/vnc/\`) || PathPrefix(\`/web/\`) || HostRegexp(\`^(code|vnc|web)-[a-z0-9]{16}[.]\`)" \
+        "traefik.http.routers.ide-unrouted.priority=1" "traefik.http.routers.ide-unrouted.entrypoints=web" \
+        "traefik.http.routers.ide-unrouted.middlewares=ide-unrouted-deny" "traefik.http.routers.ide-unrouted.service=noop@internal" \
+        "traefik.http.services.ide-unrouted.loadbalancer.server.port=80" \
+        "traefik.http.middlewares.ide-unrouted-deny.forwardauth.address=$auth_url/deny"
+}
+
 start_traefik() {
-    local port="$1" socket="${DOCKER_HOST#unix://}"
+    local port="$1" auth_url="$2" socket="${DOCKER_HOST#unix://}" label_args=()
     [ "$socket" != "$DOCKER_HOST" ] || die "Traefik needs the engine's unix socket; DOCKER_HOST is $DOCKER_HOST"
-    docker service inspect "$SERVICE" >/dev/null 2>&1 && return 0
+    if docker service inspect "$SERVICE" >/dev/null 2>&1; then
+        local current; current="$(docker service inspect --format '{{index .Spec.Labels "traefik.http.middlewares.ide-unrouted-deny.forwardauth.address"}}' "$SERVICE")"
+        if [ "$current" != "$auth_url/deny" ]; then
+            while IFS= read -r label; do label_args+=(--label-add "$label"); done < <(unrouted_labels "$auth_url")
+            docker service update --detach --quiet "${label_args[@]}" "$SERVICE" >/dev/null
+        fi
+        return 0
+    fi
+    while IFS= read -r label; do label_args+=(--label "$label"); done < <(unrouted_labels "$auth_url")
     local image; image="$(scripts/build-images.sh traefik)"
     log "starting Traefik ($image) as service $SERVICE on port $port"
     docker service create --detach --quiet --no-resolve-image --name "$SERVICE" \
@@ -100,6 +123,7 @@ start_traefik() {
         --publish "mode=host,published=$port,target=80" \
         --mount "type=bind,source=$socket,target=/var/run/docker.sock,readonly" \
         --restart-condition any --restart-delay 2s \
+        "${label_args[@]}" \
         "$image" \
         --entrypoints.web.address=:80 \
         --providers.swarm.endpoint=unix:///var/run/docker.sock \
@@ -160,9 +184,11 @@ fi
 s3_lines=""
 if [ -z "${S3_ENDPOINT:-}" ] && [ -z "${AWS_ACCESS_KEY_ID:-}" ] && [ -z "${S3_ACCESS_KEY_ID:-}" ]; then s3_lines="$(local_s3)"; fi
 port="$(choose_port)"
-start_traefik "$port"
+gateway="$(docker network inspect docker_gwbridge --format '{{(index .IPAM.Config 0).Gateway}}')" || die "no docker_gwbridge network: Traefik cannot reach this host's check listener"
+auth_url="${IDE_AUTH_URL:-http://$gateway:${IDE_AUTH_PORT:-3002}}"
+start_traefik "$port" "$auth_url"
 wait_for_traefik "$port"
-log "Traefik answers on http://localhost:$port"
+log "Traefik answers on http://localhost:$port; it checks IDE requests at $auth_url"
 printf '%s\n' "DOCKER_HOST=$DOCKER_HOST" "SWARM_NETWORK=$SWARM_NETWORK" "TRAEFIK_NETWORK=$TRAEFIK_NETWORK" \
-    "HTTP_PORT=$port" "IDE_CONTAINER_IMAGE=$IDE_CONTAINER_IMAGE" "TRAEFIK_PROBE_URL=http://127.0.0.1:$port" >&3
+    "HTTP_PORT=$port" "IDE_CONTAINER_IMAGE=$IDE_CONTAINER_IMAGE" "TRAEFIK_PROBE_URL=http://127.0.0.1:$port" "IDE_AUTH_URL=$auth_url" >&3
 [ -z "$s3_lines" ] || printf '%s\n' "$s3_lines" >&3

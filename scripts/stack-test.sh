@@ -2,8 +2,9 @@
 # Deployment test: `docker stack deploy -c docker-compose.http.yml` (through scripts/deploy-http.sh)
 # on the Swarm at DOCKER_HOST with locally built images, then, through Traefik on a free
 # loopback port: /api/health answers 200; POST /api/containers/start answers 201; the returned
-# code, vnc and web URLs reach those ports of the IDE container with the prefix stripped; a
-# WebSocket upgrade through the code URL succeeds and echoes; /dashboard is routed to the
+# code, vnc and web URLs answer 401 without a session, their launch URLs 302 with the session
+# cookie, and with it they reach those ports of the IDE container with the prefix stripped; a
+# WebSocket upgrade through the code URL succeeds and echoes with the cookie, 401 without; /dashboard is routed to the
 # service; the service trusts exactly the subnet of the proxy network Traefik reaches it over;
 # and `docker stack rm` leaves no service, network, secret, config or container of
 # the stack behind. Prints one PASS/FAIL line per check and exits non-zero on any failure.
@@ -85,16 +86,23 @@ reply="$(curl -s --max-time 60 -w '\n%{http_code}' -X POST "$BASE/api/containers
 status="${reply##*$'\n'}"; body="${reply%$'\n'*}"
 if [ "$status" = 201 ]; then pass "POST /api/containers/start answers 201"; else fail "POST /api/containers/start answered $status: $body"; exit 1; fi
 field() { python3 -c 'import json, sys; print(json.loads(sys.argv[1])["urls"][sys.argv[2]])' "$body" "$1"; }
+launch_field() { python3 -c 'import json, sys; print(json.loads(sys.argv[1])["launchUrls"][sys.argv[2]])' "$body" "$1"; }
+jar="$(mktemp)"
 
 # Each URL must reach its own port of the container (the dev agent names the port it serves
 # and the path it saw), with the /<name>/<id> prefix stripped.
+# The routes are behind the launch-link check (IDE_ROUTE_AUTH): 401 without a session, then the
+# launch URL answers 302 with the session cookie every later request carries.
 route_ok() {
     local url="$1" service="$2" suffix="$3" path="$4"
-    [ "$(curl -s --max-time 5 "$url$suffix")" = "{\"service\":\"$service\",\"path\":\"$path\"}" ]
+    [ "$(curl -s -b "$jar" --max-time 5 "$url$suffix")" = "{\"service\":\"$service\",\"path\":\"$path\"}" ]
 }
 for pair in codeServer:code vnc:vnc webServer:web; do
-    url="$(field "${pair%%:*}")"; service="${pair##*:}"
+    url="$(field "${pair%%:*}")"; service="${pair##*:}"; launch="$(launch_field "${pair%%:*}")"
     case "$url" in "$BASE/$service/"*) ;; *) fail "$service URL $url is not under $BASE/$service/"; continue ;; esac
+    unauthenticated="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$url")"
+    launched="$(curl -s -o /dev/null -c "$jar" -b "$jar" -w '%{http_code}' --max-time 5 "$launch")"
+    if [ "$unauthenticated" = 401 ] && [ "$launched" = 302 ]; then pass "$service: 401 without a session, the launch URL answers 302 with the cookie"; else fail "$service: without a session $unauthenticated, launch URL $launched"; fi
     if eventually 30 route_ok "$url" "$service" "" "/" && route_ok "$url" "$service" "deep/path?q=1" "/deep/path"; then
         pass "GET $url reaches the container's $service port with the prefix stripped"
     else
@@ -118,14 +126,14 @@ wait "$cold1" "$cold2" || true
 cold_checked=0; cold_served=0; took=""
 for file in "$answers/one" "$answers/two"; do
     answer="$(head -n 1 "$file")"; took="$took $(tail -n 1 "$file") ms"
-    urls="$(python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print(r["urls"]["codeServer"], r["urls"]["vnc"], r["urls"]["webServer"], "cold" if not r["isPreWarmed"] else "warm", r.get("routePending"))' "$answer" 2>/dev/null || true)"
+    urls="$(python3 -c 'import json, sys; r = json.loads(sys.argv[1])["launchUrls"]; print(r["codeServer"], r["vnc"], r["webServer"], "cold" if not json.loads(sys.argv[1])["isPreWarmed"] else "warm", json.loads(sys.argv[1]).get("routePending"))' "$answer" 2>/dev/null || true)"
     [ -n "$urls" ] || { fail "a start after the pool emptied answered: $answer"; continue; }
     read -r code_url vnc_url web_url served pending <<<"$urls"
     [ "$served" = cold ] && cold_served=$((cold_served + 1))
-    statuses="$(for url in "$code_url" "$vnc_url" "$web_url"; do curl -s -o /dev/null -w '%{http_code} ' --max-time 5 "$url"; done)"
+    statuses="$(for url in "$code_url" "$vnc_url" "$web_url"; do curl -sL -c "$jar.cold" -b "$jar.cold" -o /dev/null -w '%{http_code} ' --max-time 5 "$url"; done)"
     if [ "$statuses" = "200 200 200 " ] && [ "$pending" = False ]; then cold_checked=$((cold_checked + 1)); else fail "a $served start's URLs answered $statuses(routePending $pending) right after its 201"; fi
 done
-rm -rf "$answers"
+rm -rf "$answers" "$jar.cold"
 if [ "$cold_checked" = 2 ] && [ "$cold_served" -ge 1 ]; then
     pass "code, vnc and web URLs answer 200 through Traefik as soon as the 201 arrives ($cold_served of 2 starts waited for a launch; the starts took$took)"
 elif [ "$cold_checked" = 2 ]; then
@@ -133,10 +141,16 @@ elif [ "$cold_checked" = 2 ]; then
 fi
 
 code_path="$(field codeServer)"; code_path="/${code_path#"$BASE/"}"
-if result="$(python3 scripts/lib/websocket-check.py 127.0.0.1 "$PORT" "${code_path}socket" 2>&1)"; then
-    pass "WebSocket through the code route: $result"
+session="$(awk '$6 == "ide_session" && $3 == "/code/'"$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["id"])' "$body")"'" { print "ide_session=" $7 }' "$jar")"
+if result="$(WS_COOKIE="$session" WS_ORIGIN="$BASE" python3 scripts/lib/websocket-check.py 127.0.0.1 "$PORT" "${code_path}socket" 2>&1)"; then
+    pass "WebSocket through the code route with the session cookie: $result"
 else
     fail "WebSocket through the code route: $result"
+fi
+if result="$(WS_EXPECT=401 python3 scripts/lib/websocket-check.py 127.0.0.1 "$PORT" "${code_path}socket" 2>&1)"; then
+    pass "WebSocket through the code route without a session: $result"
+else
+    fail "WebSocket without a session: $result"
 fi
 
 # /dashboard/ must reach the service and load the page (Traefik alone answers 404 or a 5xx).

@@ -48,6 +48,8 @@ if [ -n "${ONLY:-}" ] || [ "${STACK_TEST:-$([ $# -eq 0 ] && echo 1 || echo 0)}" 
     suite ide Tests/ide/run.sh
     # The dashboard in headless Chromium, and the event stream under 100 clients and a restart.
     suite browser Tests/browser/run.sh
+    # Protected IDE routes through the real Traefik in path and host mode, and in Chromium.
+    suite routes Tests/routes/run.sh
     # schemathesis against the running binary (FUZZ_MAX_EXAMPLES=500 FUZZ_MIN_CASES=2000 for the full run).
     suite fuzz Tests/fuzz/run.sh
     # A 30 s engine outage, an unopenable store, and a kill -9 storm (quick counts).

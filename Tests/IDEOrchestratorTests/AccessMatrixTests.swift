@@ -44,6 +44,7 @@ import Testing
         "GET /api/containers/{id}": (.apiKey, .ok),
         "DELETE /api/containers/{id}": (.apiKey, .ok),
         "DELETE /api/containers/{id}/record": (.apiKey, .conflict),
+        "POST /api/containers/{id}/launch": (.apiKey, .ok),
         "POST /api/containers/{id}/activity": (.containerToken, .ok),
         "POST /api/containers/{id}/inactivity-shutdown": (.containerToken, .ok),
     ]

@@ -27,8 +27,13 @@ import Testing
                 labels["\(router).entrypoints"] = "web"
             }
             labels["\(router).service"] = name
-            labels["\(router).middlewares"] = "\(name)-strip"
+            // forwardAuth first (it sees the original path), then the headers, then the strip.
+            labels["\(router).middlewares"] = "\(name)-auth,\(name)-headers,\(name)-strip"
             labels["traefik.http.services.\(name).loadbalancer.server.port"] = port
+            labels["traefik.http.middlewares.\(name)-auth.forwardauth.address"] = "http://127.0.0.1:3002/check/\(route)/\(id)"
+            labels["traefik.http.middlewares.\(name)-auth.forwardauth.trustForwardHeader"] = "false"
+            labels["traefik.http.middlewares.\(name)-headers.headers.customrequestheaders.X-IDE-Route-Probe"] = ""
+            labels["traefik.http.middlewares.\(name)-headers.headers.customresponseheaders.Service-Worker-Allowed"] = ""
             labels["traefik.http.middlewares.\(name)-strip.stripprefix.prefixes"] = prefix
         }
         return labels
@@ -47,7 +52,7 @@ import Testing
     }
 
     @Test func publicDomainRoutesByHostAndPathOverTLS() throws {
-        let plan = RoutePlan(settings: try settings(["DOMAIN": "ide.example.com", "TRAEFIK_CERT_RESOLVER": "myresolver", "SWARM_NETWORK": "overlay-1"]))
+        let plan = RoutePlan(settings: try settings(["DOMAIN": "ide.example.com", "TRAEFIK_CERT_RESOLVER": "myresolver", "SWARM_NETWORK": "overlay-1", "ROUTE_MODE": "path"]))
         let labels = plan.traefikLabels(for: Self.id)
         #expect(labels == expectedLabels(id: Self.id, network: "overlay-1", publicDomain: "ide.example.com", resolver: "myresolver"))
         #expect(labels["traefik.http.routers.ide-\(Self.id)-code.rule"] == "Host(`ide.example.com`) && PathPrefix(`/code/\(Self.id)`)")
@@ -62,7 +67,9 @@ import Testing
         #expect(labels["traefik.http.middlewares.ide-\(Self.id)-code-strip.stripprefix.prefixes"] == "/code/\(Self.id)")
         #expect(labels["traefik.http.middlewares.ide-\(Self.id)-vnc-strip.stripprefix.prefixes"] == "/vnc/\(Self.id)")
         #expect(labels["traefik.http.middlewares.ide-\(Self.id)-web-strip.stripprefix.prefixes"] == "/web/\(Self.id)")
-        #expect(labels.count == 2 + 3 * 6)
+        // Path mode strips Service-Worker-Allowed even with open routes.
+        #expect(labels["traefik.http.middlewares.ide-\(Self.id)-web-headers.headers.customresponseheaders.Service-Worker-Allowed"] == "")
+        #expect(labels.count == 2 + 3 * 7)
     }
 
     // MARK: - URLs
@@ -78,7 +85,7 @@ import Testing
     }
 
     @Test func publicDomainURLsUseHTTPS() throws {
-        let urls = RoutePlan(settings: try settings(["DOMAIN": "ide.example.com"])).urls(for: Self.id)
+        let urls = RoutePlan(settings: try settings(["DOMAIN": "ide.example.com", "ROUTE_MODE": "path"])).urls(for: Self.id)
         #expect(urls == ContainerURLs(codeServer: "https://ide.example.com/code/\(Self.id)/", vnc: "https://ide.example.com/vnc/\(Self.id)/", webServer: "https://ide.example.com/web/\(Self.id)/"))
     }
 
@@ -90,7 +97,7 @@ import Testing
 
     @Test func publicDomainURLsIgnoreTheHTTPPort() throws {
         let urls = RoutePlan(settings: try settings(["DOMAIN": "ide.example.com", "HTTP_PORT": "8081"])).urls(for: Self.id)
-        #expect(urls.codeServer == "https://ide.example.com/code/\(Self.id)/")
+        #expect(urls.codeServer == "https://code-\(Self.id).ide.example.com/")
     }
 
     @Test func traefikRoutesOverItsOwnNetworkWhenOneIsSet() throws {

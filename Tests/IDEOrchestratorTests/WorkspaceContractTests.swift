@@ -58,11 +58,11 @@ import Testing
         let settings = try testSettings()
         let labels = ServiceBlueprint(settings: settings).spec(for: Self.id, pooled: false, contract: ImageContract(labels: Self.referenceLabels)).labels
         for route in ["code", "vnc"] {
-            #expect(labels["traefik.http.routers.ide-\(Self.id)-\(route).middlewares"] == nil)
+            #expect(labels["traefik.http.routers.ide-\(Self.id)-\(route).middlewares"] == "ide-\(Self.id)-\(route)-auth,ide-\(Self.id)-\(route)-headers")
             #expect(labels["traefik.http.middlewares.ide-\(Self.id)-\(route)-strip.stripprefix.prefixes"] == nil)
             #expect(labels["traefik.http.routers.ide-\(Self.id)-\(route).rule"] == "PathPrefix(`/\(route)/\(Self.id)`)")
         }
-        #expect(labels["traefik.http.routers.ide-\(Self.id)-web.middlewares"] == "ide-\(Self.id)-web-strip")
+        #expect(labels["traefik.http.routers.ide-\(Self.id)-web.middlewares"] == "ide-\(Self.id)-web-auth,ide-\(Self.id)-web-headers,ide-\(Self.id)-web-strip")
         #expect(labels["traefik.http.middlewares.ide-\(Self.id)-web-strip.stripprefix.prefixes"] == "/web/\(Self.id)")
         let ports = labels.filter { $0.key.hasSuffix(".loadbalancer.server.port") }.values.sorted()
         #expect(ports == ["3000", "6080", "8080"], "the agent's port 3100 is never routed")

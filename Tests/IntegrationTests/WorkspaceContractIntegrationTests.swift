@@ -106,10 +106,10 @@ struct WorkspaceContractIntegrationTests {
             for route in ["code", "vnc"] {
                 let name = "ide-\(id)-\(route)"
                 #expect(spec.labels["traefik.http.routers.\(name).rule"] == "PathPrefix(`/\(route)/\(id)`)")
-                #expect(spec.labels["traefik.http.routers.\(name).middlewares"] == nil)
+                #expect(spec.labels["traefik.http.routers.\(name).middlewares"] == "\(name)-auth,\(name)-headers")
                 #expect(spec.labels["traefik.http.middlewares.\(name)-strip.stripprefix.prefixes"] == nil)
             }
-            #expect(spec.labels["traefik.http.routers.ide-\(id)-web.middlewares"] == "ide-\(id)-web-strip")
+            #expect(spec.labels["traefik.http.routers.ide-\(id)-web.middlewares"] == "ide-\(id)-web-auth,ide-\(id)-web-headers,ide-\(id)-web-strip")
             #expect(spec.labels["traefik.http.middlewares.ide-\(id)-web-strip.stripprefix.prefixes"] == "/web/\(id)")
             #expect(spec.labels.filter { $0.key.hasSuffix("loadbalancer.server.port") }.values.sorted() == ["3000", "6080", "8080"])
             let deleted = try await service.call("DELETE", "/api/containers/\(id)")

@@ -66,10 +66,11 @@ class Service:
             "EVENT_STREAM_HEARTBEAT_INTERVAL": "2s",
             "PUBLIC_DIR": str(ROOT / "Public"),
             "LOG_LEVEL": "info",
+            # Loopback only, unless a test needs Traefik's task to reach the check listener.
+            "HOST": "127.0.0.1",
             **{k: str(v) for k, v in overrides.items()},
             "API_KEY": self.key,
             "PORT": str(self.port),
-            "HOST": "127.0.0.1",
             "INSTANCE_NAME": self.instance,
             "DATABASE_PATH": str(self.directory / "containers.db"),
         }

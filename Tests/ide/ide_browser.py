@@ -10,17 +10,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
 from chromium import browser  # noqa: E402
 
 
-def screenshots(answer, folder, expected_name):
+def screenshots(answer, folder, expected_name, launch=None):
     """Opens the code and vnc URLs of `answer`; the editor must list `expected_name`, the desktop connect."""
     driver = browser(tempfile.mkdtemp(prefix="ide-chromium-"), window="1280,900")
     try:
-        driver.get(answer["urls"]["codeServer"])
+        # The launch links open each route once and leave its session cookie in this profile.
+        # `launch` makes fresh links: each works once, within LAUNCH_TOKEN_TTL (the editor may take longer).
+        driver.get((launch() if launch else answer["launchUrls"])["codeServer"])
         names = lambda d: [e.text for e in d.find_elements(By.CSS_SELECTOR, ".jp-DirListing-item .jp-DirListing-itemText")]
         try:
             WebDriverWait(driver, 90, poll_frequency=0.5).until(lambda d: expected_name in names(d))
         finally:
             driver.save_screenshot(str(folder / "editor.png"))
-        driver.get(answer["urls"]["vnc"])
+        driver.get((launch() if launch else answer["launchUrls"])["vnc"])
         connected = "return document.documentElement.classList.contains('noVNC_connected') && !!document.querySelector('canvas')"
         try:
             WebDriverWait(driver, 60, poll_frequency=0.5).until(lambda d: d.execute_script(connected))

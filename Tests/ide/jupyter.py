@@ -6,11 +6,18 @@ from http.cookiejar import CookieJar
 
 
 class Jupyter:
-    def __init__(self, code_url):
+    def __init__(self, code_url, launch_url=None):
         self.base = code_url if code_url.endswith("/") else code_url + "/"
         self.cookies = CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
         self.xsrf = None
+        if launch_url:
+            # The launch link answers 302 with the route's session cookie (IDE_ROUTE_AUTH).
+            try:
+                with self.opener.open(launch_url, timeout=30) as response:
+                    response.read()
+            except urllib.error.HTTPError as error:
+                error.read()
 
     def _request(self, method, path, body=None, timeout=10):
         headers = {"Content-Type": "application/json"}

@@ -15,7 +15,7 @@ import boto3
 from botocore.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
-from service import ROOT, Service, eventually  # noqa: E402
+from service import ROOT, Service, eventually, free_port  # noqa: E402
 
 
 def run(*args, env=None, check=True):
@@ -46,6 +46,8 @@ class Stack:
 
     def _start(self, buckets, service_settings, launch):
         self.image = run("scripts/build-images.sh", "ide", env=self.env).stdout.strip().splitlines()[-1]
+        # The check listener Traefik calls for every IDE request, on a port of this run.
+        self.traefik_env["IDE_AUTH_PORT"] = str(free_port())
         lines = run("scripts/setup-local.sh", "up", env={**self.traefik_env, "IDE_CONTAINER_IMAGE": self.image}).stdout.splitlines()
         stack = dict(line.split("=", 1) for line in lines if "=" in line)
         self.http_port = int(stack["HTTP_PORT"])
@@ -58,6 +60,10 @@ class Stack:
         self.settings = {
             "IDE_CONTAINER_IMAGE": self.image,
             "TRAEFIK_NETWORK": stack["TRAEFIK_NETWORK"],
+            # Traefik's task reaches the check listener on the docker_gwbridge gateway.
+            "HOST": "0.0.0.0",
+            "IDE_AUTH_PORT": self.traefik_env["IDE_AUTH_PORT"],
+            "IDE_AUTH_URL": stack["IDE_AUTH_URL"],
             "HTTP_PORT": str(self.http_port),
             **{name: stack[name] for name in ("S3_ENDPOINT", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION")},
             "PRE_WARMED_QUEUE_SIZE": "1",

@@ -44,8 +44,14 @@ class Run:
             return None
         return eventually(f"a container for {bucket}", attempt, timeout=timeout, every=1)
 
+    def launch_urls(self, container_id):
+        """Fresh one-time launch links of a running container (the operator's POST .../launch)."""
+        status, body, _ = self.service.call("POST", f"/api/containers/{container_id}/launch")
+        assert status == 200 and body.get("launchUrls"), f"launch {container_id}: {status} {body}"
+        return body["launchUrls"]
+
     def editor(self, answer):
-        return Jupyter(answer["urls"]["codeServer"])
+        return Jupyter(answer["urls"]["codeServer"], self.launch_urls(answer["id"])["codeServer"])
 
     def detail(self, container_id):
         status, body, _ = self.service.call("GET", f"/api/containers/{container_id}")
@@ -144,7 +150,7 @@ def main():
 
         def browser():
             from ide_browser import screenshots
-            screenshots(state["answer"], run.shots, expected_name="notes")
+            screenshots(state["answer"], run.shots, expected_name="notes", launch=lambda: run.launch_urls(state["answer"]["id"]))
         run.check("Chromium: the editor lists the hydrated files under /code/<id>/ and the desktop connects under /vnc/<id>/", browser)
 
         def killed():

@@ -98,7 +98,7 @@ def hydrate_and_push(service, stack, sizes, out):
         answered = time.perf_counter()
         if not answer.get("isPreWarmed"):
             raise RuntimeError(f"the claim of {bucket} was not warm")
-        editor = Jupyter(answer["urls"]["codeServer"])
+        editor = Jupyter(answer["urls"]["codeServer"], answer.get("launchUrls", {}).get("codeServer"))
         poll(f"{bucket} hydrated in the editor", lambda: hydrated(editor, files), 120)
         delays.append((time.perf_counter() - answered) * 1000)
         bench.log(f"reference: {bucket} hydrated {delays[-1]:.0f} ms after the 201")

@@ -20,13 +20,29 @@ struct ContainerRoutes {
         group.get("/:id", use: detail)
         group.delete("/:id", use: remove)
         group.delete("/:id/record", use: forget)
+        group.post("/:id/launch", use: launch)
     }
 
     @Sendable func start(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await JSON.decodeBody(StartRequest.self, from: request, maxBytes: orchestrator.settings.maxRequestBodyBytes)
         let result = try await orchestrator.claims.start(body, arrived: context.arrived)
         if result.isReused { orchestrator.metrics.startReused() }
-        return try JSON.response(StartResponse(result), status: result.isReused ? .ok : .created)
+        return try JSON.response(StartResponse(result, access: orchestrator.access), status: result.isReused ? .ok : .created)
+    }
+
+    /// Fresh launch links of a running container, for the operator (the dashboard's "open").
+    @Sendable func launch(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try Self.containerID(context)
+        guard let record = try await orchestrator.store.container(id) else { throw APIError.containerNotFound(id) }
+        guard record.status == .running else { throw APIError.notRunning(id) }
+        return try JSON.response(LaunchAnswer(id: id, urls: record.urls, launchUrls: orchestrator.access.launchURLs(for: record)))
+    }
+
+    /// The answer of `POST /api/containers/:id/launch`.
+    struct LaunchAnswer: Encodable {
+        var id: String
+        var urls: ContainerURLs
+        var launchUrls: ContainerURLs?
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -69,6 +85,8 @@ struct ContainerRoutes {
 
     @Sendable func remove(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try Self.containerID(context)
+        // Sessions end before the stop begins; a container that does not exist has none.
+        if try await orchestrator.store.container(id).map({ ContainerStopper.stoppable.contains($0.status) }) == true { orchestrator.access.revoke(id) }
         guard let record = try await orchestrator.stopper.stop(id, reason: .manual, detail: "deleted through the API") else {
             throw APIError.containerNotFound(id)
         }

@@ -141,16 +141,19 @@ struct StartResponse: Encodable {
     var serviceName: String
     var status: ContainerStatus
     var urls: ContainerURLs
+    /// `urls` with a one-time launch token each; absent with `IDE_ROUTE_AUTH=false`.
+    var launchUrls: ContainerURLs?
     var isPreWarmed: Bool
     var isReused: Bool
     var routePending: Bool
     var message: String
 
-    init(_ result: StartResult) {
+    init(_ result: StartResult, access: RouteAccess? = nil) {
         id = result.record.id
         serviceName = result.record.serviceName
         status = result.record.status
         urls = result.record.urls
+        launchUrls = access?.launchURLs(for: result.record)
         isPreWarmed = result.isPreWarmed
         isReused = result.isReused
         routePending = result.routePending

@@ -32,4 +32,6 @@ public struct Orchestrator: Sendable {
     public let metrics: OrchestratorMetrics
     /// Brings the metrics up to date from the store.
     public let collector: MetricsCollector
+    /// Launch links, session checks and their revocation for the IDE routes.
+    public let access: RouteAccess
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -13,8 +14,10 @@ public func buildApplication(settings: Settings, metrics: OrchestratorMetrics = 
     if !tokens.isEnabled {
         logger.warning("AGENT_AUTH=false: IDE agents get no token and accept assignments from anyone on the IDE network; use only with legacy images")
     }
+    let access = RouteAccess(settings: settings.routeAccess, signer: try SessionSigner.load(settings: settings))
+    RouteAccess.announce(settings.routeAccess, to: logger)
     let monitor = ResourceMonitor(settings: settings, engine: engine, logger: logger)
-    let orchestrator = Orchestrator.make(settings: settings, store: store, engine: engine, resources: monitor, tokens: tokens, metrics: metrics, logger: logger)
+    let orchestrator = Orchestrator.make(settings: settings, store: store, engine: engine, resources: monitor, tokens: tokens, access: access, metrics: metrics, logger: logger)
     await orchestrator.collector.startCounting(after: try await store.latestEventID())
     var app = Application(
         router: buildRouter(orchestrator),
@@ -30,6 +33,7 @@ public func buildApplication(settings: Settings, metrics: OrchestratorMetrics = 
     // Services start in this order and stop in reverse; the HTTP server comes last. The
     // background queues stop last of all: their jobs are cancelled once every loop has stopped.
     app.addServices(orchestrator.launcher.removals, orchestrator.claims.coldStarts.launches, checkpointer, monitor, reconciler, orchestrator.pool, health, housekeeper, orchestrator.events, orchestrator.collector, orchestrator.engineState)
+    app.addServices(RevocationWatcher(store: store, access: access, logger: logger), AccessCheckServer.application(access: access, host: settings.host, logger: logger))
     if settings.aws.assignmentRoleARN != nil {
         app.addServices(CredentialsRefresher(
             store: store, agent: orchestrator.agent, credentials: AssignmentCredentials(settings: settings, logger: logger),
@@ -43,9 +47,14 @@ extension Orchestrator {
     /// Wires the parts over a store and an engine; tests pass their own fakes where they need them.
     public static func make(
         settings: Settings, store: AppDatabase, engine: any DockerEngine, agent: (any AgentClient)? = nil, resources: (any ResourceGate)? = nil,
-        bucketChecker: (any BucketChecker)? = nil, tokens: AgentTokens = .disabled, reach: (any Reachability)? = nil, metrics: OrchestratorMetrics = OrchestratorMetrics(),
-        logger: Logger
+        bucketChecker: (any BucketChecker)? = nil, tokens: AgentTokens = .disabled, reach: (any Reachability)? = nil, access: RouteAccess? = nil,
+        metrics: OrchestratorMetrics = OrchestratorMetrics(), logger: Logger
     ) -> Orchestrator {
+        let access = access ?? RouteAccess(settings: settings.routeAccess, signer: SessionSigner(key: Data(Hex.random(bytes: 32).utf8)))
+        let reach = reach ?? HTTPReachability(
+            timeout: settings.healthCheckTimeout, connectTimeout: settings.agentConnectTimeout, traefik: settings.traefikProbeURL,
+            probeToken: { access.probeToken(forURL: $0) }
+        )
         let agent = InstrumentedAgentClient(agent ?? HTTPAgentClient(tokens: tokens, timeout: settings.agentTimeout, connectTimeout: settings.agentConnectTimeout), metrics: metrics)
         let resources = resources ?? ResourceMonitor(settings: settings, engine: engine, logger: logger)
         let bucketChecker = bucketChecker ?? settings.s3.map { S3BucketChecker(settings: $0) }
@@ -62,7 +71,8 @@ extension Orchestrator {
         let collector = MetricsCollector(metrics: metrics, store: store, resources: resources, settings: settings, logger: logger)
         return Orchestrator(
             settings: settings, store: store, engine: engine, agent: agent, claims: claims, launcher: launcher, stopper: stopper, pool: pool,
-            resources: resources, epoch: epoch, events: events, engineState: engineState, logger: logger, metrics: metrics, collector: collector
+            resources: resources, epoch: epoch, events: events, engineState: engineState, logger: logger, metrics: metrics, collector: collector,
+            access: access
         )
     }
 }

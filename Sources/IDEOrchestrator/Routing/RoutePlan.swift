@@ -1,8 +1,9 @@
-/// The three public routes of every IDE container and where Traefik sends them.
+/// The three public routes of every IDE container, where they are served and how Traefik sends
+/// them there (labels: `RoutePlan+Labels.swift`).
 public struct RoutePlan: Sendable {
     /// One routed port.
     public struct Route: Sendable {
-        /// `code`, `vnc` or `web`; also the URL's first path segment.
+        /// `code`, `vnc` or `web`; also the URL's first path segment (path mode) or host label (host mode).
         public let name: String
         /// The container port.
         public let port: Int
@@ -11,7 +12,7 @@ public struct RoutePlan: Sendable {
     /// code -> 8080, vnc -> 6080, web -> 3000.
     public static let routes = [Route(name: "code", port: 8080), Route(name: "vnc", port: 6080), Route(name: "web", port: 3000)]
 
-    /// The public host name.
+    /// The public host name of path-mode routes.
     public let domain: String
     /// Whether the domain is a real name (Host rule, websecure, TLS) rather than localhost or an IP.
     public let isPublic: Bool
@@ -21,59 +22,60 @@ public struct RoutePlan: Sendable {
     public let network: String
     /// The port of Traefik's plain-HTTP entrypoint, carried by non-public URLs unless it is 80.
     public let httpPort: Int
+    /// `ROUTE_MODE`.
+    public let mode: RouteAccessSettings.Mode
+    /// The host host-mode routes are served under (`IDE_DOMAIN`).
+    public let ideDomain: String
+    /// Where Traefik's forwardAuth reaches the check listener; nil: routes are open (`IDE_ROUTE_AUTH=false`).
+    public let authURL: String?
 
     /// Creates a plan from the settings.
     public init(settings: Settings) {
+        let access = settings.routeAccess
         self.init(domain: settings.domain, isPublic: settings.domainIsPublic, certResolver: settings.traefikCertResolver,
-                  network: settings.traefikNetwork, httpPort: settings.httpPort)
+                  network: settings.traefikNetwork, httpPort: settings.httpPort, mode: access.mode, ideDomain: access.ideDomain,
+                  authURL: access.enabled ? access.authURL : nil)
     }
 
     /// Creates a plan.
-    public init(domain: String, isPublic: Bool, certResolver: String, network: String, httpPort: Int = 80) {
+    public init(
+        domain: String, isPublic: Bool, certResolver: String, network: String, httpPort: Int = 80,
+        mode: RouteAccessSettings.Mode = .path, ideDomain: String? = nil, authURL: String? = nil
+    ) {
         self.domain = domain
         self.isPublic = isPublic
         self.certResolver = certResolver
         self.network = network
         self.httpPort = httpPort
+        self.mode = mode
+        self.ideDomain = ideDomain ?? domain
+        self.authURL = authURL
     }
 
     /// Where the public URLs start: HTTPS for a real domain, else plain HTTP on Traefik's port.
-    public var baseURL: String {
-        if isPublic { return "https://\(domain)" }
-        let host = domain.contains(":") ? "[\(domain)]" : domain
+    public var baseURL: String { base(host: domain) }
+
+    private func base(host name: String) -> String {
+        if isPublic { return "https://\(name)" }
+        let host = name.contains(":") ? "[\(name)]" : name
         return httpPort == 80 ? "http://\(host)" : "http://\(host):\(httpPort)"
+    }
+
+    /// The host of route `route` of container `id` in host mode: `<route>-<id>.<IDE_DOMAIN>`.
+    public func host(route: String, id: String) -> String {
+        "\(route)-\(id.lowercased()).\(ideDomain)"
+    }
+
+    /// The public URL of one route of container `id`.
+    public func url(route: String, id: String) -> String {
+        switch mode {
+        case .path: return "\(baseURL)/\(route)/\(id)/"
+        case .host: return "\(base(host: host(route: route, id: id)))/"
+        }
     }
 
     /// The public URLs of container `id`.
     public func urls(for id: String) -> ContainerURLs {
-        let base = baseURL
-        return ContainerURLs(codeServer: "\(base)/code/\(id)/", vnc: "\(base)/vnc/\(id)/", webServer: "\(base)/web/\(id)/")
-    }
-
-    /// Traefik v3 labels for the Swarm service of container `id`. Routes named in
-    /// `keepingPrefix` (the image's `keep-prefix` labels) reach the container with their
-    /// `/<route>/<id>` prefix: no strip middleware. The agent's port is never routed.
-    ///
-    /// `id` must come from `ContainerID`: it is the only variable text in the rules.
-    public func traefikLabels(for id: String, keepingPrefix: Set<String> = []) -> [String: String] {
-        precondition(ContainerID.isWellFormed(id), "container ids are generated, never user input")
-        var labels = [
-            "traefik.enable": "true",
-            "traefik.swarm.network": network,
-        ]
-        for route in Self.routes {
-            let name = "ide-\(id)-\(route.name)"
-            let prefix = "/\(route.name)/\(id)"
-            let router = "traefik.http.routers.\(name)"
-            labels["\(router).rule"] = isPublic ? "Host(`\(domain)`) && PathPrefix(`\(prefix)`)" : "PathPrefix(`\(prefix)`)"
-            labels["\(router).entrypoints"] = isPublic ? "websecure" : "web"
-            if isPublic { labels["\(router).tls.certresolver"] = certResolver }
-            labels["\(router).service"] = name
-            labels["traefik.http.services.\(name).loadbalancer.server.port"] = String(route.port)
-            guard !keepingPrefix.contains(route.name) else { continue }
-            labels["\(router).middlewares"] = "\(name)-strip"
-            labels["traefik.http.middlewares.\(name)-strip.stripprefix.prefixes"] = prefix
-        }
-        return labels
+        ContainerURLs(codeServer: url(route: "code", id: id), vnc: url(route: "vnc", id: id), webServer: url(route: "web", id: id))
     }
 }

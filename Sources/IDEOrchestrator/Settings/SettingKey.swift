@@ -107,5 +107,5 @@ extension SettingKey {
         .reconcileInterval, .housekeepingInterval, .retentionDays, .publicDirectory, .eventPollInterval, .eventHeartbeatInterval, .traefikCertResolver,
         .s3Endpoint, .awsRegion, .awsAccessKeyId, .awsSecretAccessKey, .awsSecretAccessKeyFile, .awsSessionToken,
         .assignmentRoleARN, .assignmentDuration, .stsEndpoint, .workspaceFlushTimeout, .workspaceS3Endpoint, .envFile,
-    ]
+    ] + routeAccessKeys
 }

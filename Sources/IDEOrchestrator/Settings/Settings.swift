@@ -127,6 +127,8 @@ public struct Settings: Sendable {
     public var workspace: WorkspaceSettings
     /// The `.env` file the values were read over, if any.
     public var envFile: String?
+    /// Protected IDE routes: launch links, the forwardAuth check, route mode and hosts.
+    public var routeAccess: RouteAccessSettings
 
     /// Reads and validates every variable; throws naming the first bad one.
     public init(environment: [String: String]) throws(SettingsError) {
@@ -216,5 +218,6 @@ public struct Settings: Sendable {
         aws = try AWSSettings(env)
         workspace = try WorkspaceSettings(env, s3Endpoint: s3?.endpoint)
         envFile = env.filePath
+        routeAccess = try RouteAccessSettings(env, domain: domain, domainIsPublic: domain != "localhost" && !IPAddress.isIPAddress(domain), databasePath: databasePath, port: port)
     }
 }

@@ -2,7 +2,7 @@
 import { api } from "../api.js";
 import { h, replace, debounce } from "../dom.js";
 import { age } from "../format.js";
-import { LIVE, stopContainer, deleteRecord } from "./actions.js";
+import { LIVE, stopContainer, deleteRecord, openRoute } from "./actions.js";
 
 const PAGE = 20;
 const STATUSES = ["creating", "warming", "ready", "assigning", "running", "stopping", "stopped", "failed"];
@@ -69,10 +69,10 @@ export function mount(main, ctx) {
       h("td", { "data-label": "Bucket", text: c.s3Bucket ?? "–" }),
       h("td", { "data-label": "User", text: c.userId ?? "–" }),
       h("td", { "data-label": "Age", text: age(c.createdAt), title: c.createdAt }),
-      h("td", { "data-label": "Links" }, h("span", { class: "links" },
-        h("a", { href: c.urls.codeServer, target: "_blank", rel: "noopener noreferrer", text: "code" }),
-        h("a", { href: c.urls.vnc, target: "_blank", rel: "noopener noreferrer", text: "vnc" }),
-        h("a", { href: c.urls.webServer, target: "_blank", rel: "noopener noreferrer", text: "web" }))),
+      // No direct links into a tenant's pages: "open" asks for a fresh launch link (operator only).
+      h("td", { "data-label": "Links" }, c.status === "running" ? h("span", { class: "links" },
+        ["code", "vnc", "web"].map((route) => h("button", { type: "button", class: "secondary small", "data-action": `open-${route}`, text: route,
+          onclick: () => openRoute(c.id, route, ctx) }))) : "–"),
       h("td", { "data-label": "Actions" }, action));
   }
 

@@ -2,7 +2,7 @@
 import { api } from "../api.js";
 import { h, replace, debounce } from "../dom.js";
 import { bytes, dateTime, age } from "../format.js";
-import { LIVE, stopContainer, deleteRecord } from "./actions.js";
+import { LIVE, stopContainer, deleteRecord, openRoute } from "./actions.js";
 import { workspaceSection } from "./workspace.js";
 
 export function mount(main, ctx) {
@@ -30,7 +30,10 @@ export function mount(main, ctx) {
       !live ? h("button", { type: "button", class: "secondary", "data-action": "delete", text: "Delete record",
         onclick: async () => { if (await deleteRecord(c.id, ctx)) location.hash = "#/containers"; } }) : null);
     const fact = (label, value) => [h("dt", { text: label }), h("dd", {}, value ?? "–")];
-    const link = (url) => h("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: url });
+    // A route is opened through a fresh launch link (operator only), never a direct link.
+    const open = (route, url) => h("span", {}, h("span", { class: "mono", text: url }), " ",
+      c.status === "running" ? h("button", { type: "button", class: "secondary small", "data-action": `open-${route}`, text: "Open",
+        onclick: () => openRoute(c.id, route, ctx) }) : null);
     const ports = Object.entries(c.health.ports).map(([port, ok]) =>
       h("tr", {}, h("th", { scope: "row", text: port }), h("td", {}, h("span", { class: `health ${ok === null ? "unknown" : ok ? "healthy" : "unhealthy"}`, text: ok === null ? "not checked" : ok ? "answers" : "fails" }))));
     const events = c.events.slice().sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
@@ -46,7 +49,7 @@ export function mount(main, ctx) {
             fact("Created", `${dateTime(c.createdAt)} (${age(c.createdAt)} ago)`), fact("Ready", dateTime(c.readyAt)),
             fact("Assigned", dateTime(c.assignedAt)), fact("Stopped", dateTime(c.stoppedAt)), fact("Last activity", dateTime(c.lastActivityAt)),
             fact("Shutdown reason", c.shutdownReason), fact("Task address", c.taskAddress),
-            fact("Code", link(c.urls.codeServer)), fact("VNC", link(c.urls.vnc)), fact("Web", link(c.urls.webServer)))),
+            fact("Code", open("code", c.urls.codeServer)), fact("VNC", open("vnc", c.urls.vnc)), fact("Web", open("web", c.urls.webServer)))),
         h("section", { class: "card", "aria-labelledby": "health-title" }, h("h3", { id: "health-title", text: "Health and limits" }),
           h("dl", { class: "facts" },
             fact("Health", h("span", { class: `health ${c.health.status}`, text: c.health.status })),
