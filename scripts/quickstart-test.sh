@@ -56,7 +56,7 @@ urls="$(python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print(r["urls
 launch="$(python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print(r["launchUrls"]["codeServer"])' "$reply" 2>/dev/null || true)"
 if [ -n "$urls" ] && [ -n "$launch" ]; then pass "the printed start curl answered with codeServer $urls and its launch URL"; else fail "the printed start curl answered: $reply"; exit 1; fi
 # The local run serves every container route on its own origin, behind the launch-link check.
-case "$urls" in http://code-*.localhost:*/) pass "host mode: codeServer is its own origin ($urls)" ;; *) fail "codeServer $urls is not http://code-<id>.localhost:<port>/" ;; esac
+case "$urls" in http://code-*.localhost/ | http://code-*.localhost:*/) pass "host mode: codeServer is its own origin ($urls)" ;; *) fail "codeServer $urls is not http://code-<id>.localhost:<port>/" ;; esac
 plain="$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$urls")"
 if [ "$plain" = 401 ]; then pass "the plain code URL without a session answers 401"; else fail "the plain code URL without a session answered $plain"; fi
 jar="$DIR/cookies"

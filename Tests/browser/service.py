@@ -71,6 +71,8 @@ class Service:
             **{k: str(v) for k, v in overrides.items()},
             "API_KEY": self.key,
             "PORT": str(self.port),
+            # The check listener gets a free port of its own (PORT + 1 may be another run's).
+            "IDE_AUTH_PORT": str(overrides.get("IDE_AUTH_PORT", free_port())),
             "INSTANCE_NAME": self.instance,
             "DATABASE_PATH": str(self.directory / "containers.db"),
         }

@@ -90,7 +90,7 @@ class Service:
         self.log_path = os.path.join(self.dir, "service.log")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("API_KEY", "AWS_", "S3_"))}
         env.update({
-            "API_KEY": self.key, "HOST": "127.0.0.1", "PORT": str(self.port), "DATABASE_PATH": self.database,
+            "API_KEY": self.key, "HOST": "127.0.0.1", "PORT": str(self.port), "IDE_AUTH_PORT": str(free_port()), "DATABASE_PATH": self.database,
             "INSTANCE_NAME": self.instance, "LOG_FORMAT": "json", "LOG_LEVEL": "info", "RATE_LIMIT_PER_MINUTE": "0", "PUBLIC_RATE_LIMIT_PER_MINUTE": "0",
             "MAX_CPU_PERCENT": "100", "MAX_MEMORY_PERCENT": "100", "CONTAINER_CPU_LIMIT": "0.25",
             "CONTAINER_MEMORY_LIMIT": "64MB", "POOL_CHECK_INTERVAL": "1s", "WARM_CONTAINER_TTL_SECONDS": "0",
