@@ -64,7 +64,7 @@ jar="$DIR/cookies"
 # JupyterLab under the code route (its page, or its "Preparing your workspace" page while the
 # workspace hydrates); ready means reachable: the URL answers at once, with no retry
 # (TRAEFIK_PROBE_URL from setup-local.sh).
-code_ok() { curl -sL -c "$jar" -b "$jar" --max-time 10 "$1" | grep -q -e 'JupyterLab' -e 'Preparing your workspace'; }
+code_ok() { curl -sL -c "$jar" -b "$jar" --max-time 30 "$1" | grep -q -e 'JupyterLab' -e 'Preparing your workspace'; }
 if code_ok "$launch"; then pass "curl -L of the launch URL reaches the editor (JupyterLab) through Traefik as soon as the start answered"; else fail "curl -L $launch answered: $(curl -sL -b "$jar" -w ' (%{http_code})' --max-time 10 "$urls" | tail -c 300 || true)"; fi
 if code_ok "$urls"; then pass "the session cookie opens the plain code URL again"; else fail "the plain code URL with the session cookie answered: $(curl -sL -b "$jar" -w ' (%{http_code})' --max-time 10 "$urls" | tail -c 300 || true)"; fi
 
