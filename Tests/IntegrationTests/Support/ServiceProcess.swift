@@ -59,6 +59,8 @@ final class ServiceProcess: @unchecked Sendable {
         env.merge(overrides) { _, new in new }
         env["API_KEY"] = apiKey
         env["PORT"] = String(port)
+        // The route check listener's default (PORT + 1) may be another test service's port.
+        if env["IDE_AUTH_PORT"] == nil { env["IDE_AUTH_PORT"] = String(try Self.freePort()) }
         env["HOST"] = "127.0.0.1"
         env["INSTANCE_NAME"] = instance
         env["DATABASE_PATH"] = directory.appendingPathComponent("containers.db").path
