@@ -193,13 +193,16 @@ import Testing
             record.ownerEpoch = owner
             return record
         }
-        func due(_ record: ContainerRecord) -> Bool { !RecoveryPlanner.plan([record], epoch: epoch, now: now, deadlines: deadlines).isEmpty }
+        func due(_ record: ContainerRecord, stopping: Set<String> = ["aaaaaaaaaaaaaaaa"]) -> Bool {
+            !RecoveryPlanner.plan([record], epoch: epoch, now: now, deadlines: deadlines, stopsUnderWay: stopping).isEmpty
+        }
         #expect(!due(record(.creating, age: 100)) && due(record(.creating, age: 121)))
         #expect(!due(record(.warming, age: 80, pooled: false)) && due(record(.warming, age: 91, pooled: false)))
         #expect(!due(record(.assigning, age: 50)) && due(record(.assigning, age: 61)))
         #expect(due(record(.assigning, age: 1, owner: "earlier-run")))
         #expect(!due(record(.stopping, age: 10)) && due(record(.stopping, age: 31)))
         #expect(due(record(.stopping, age: 1, owner: "earlier-run")))
+        #expect(due(record(.stopping, age: 1), stopping: []), "a stop this run gave up on (the engine was away) is finished at once")
         for status in [ContainerStatus.ready, .running, .stopped, .failed] {
             #expect(!due(record(status, age: 100_000, owner: nil)))
         }

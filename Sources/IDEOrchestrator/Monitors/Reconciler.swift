@@ -63,7 +63,7 @@ public actor Reconciler: Service {
         do {
             // Records first, then services: a record made after this read is simply not judged.
             let live = try await store.containers(in: ContainerStatus.live)
-            for recovery in RecoveryPlanner.plan(live, epoch: epoch, now: now, deadlines: .init(settings: settings)) {
+            for recovery in RecoveryPlanner.plan(live, epoch: epoch, now: now, deadlines: .init(settings: settings), stopsUnderWay: stopper.underWay.ids) {
                 try await perform(recovery)
             }
             var records = Dictionary(live.map { ($0.id, $0) }) { a, _ in a }

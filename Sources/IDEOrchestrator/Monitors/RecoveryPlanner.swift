@@ -7,7 +7,7 @@ import Foundation
 /// | --- | --- | --- |
 /// | `creating`, `warming` | older than its launch timeout (`CONTAINER_READY_TIMEOUT`, or `COLD_START_TIMEOUT` for a cold start) plus the margin | fail, remove the service |
 /// | `assigning` | taken by an earlier run, or older than `AGENT_TIMEOUT` × `CLAIM_MAX_ATTEMPTS` plus the margin | ask the agent: `running` if it holds the bucket, else fail |
-/// | `stopping` | begun by an earlier run, or older than `WORKSPACE_FLUSH_TIMEOUT` plus the margin | flush and remove the service again, then `stopped` |
+/// | `stopping` | begun by an earlier run, no longer being stopped by this run (say, the engine could not remove its service), or older than `WORKSPACE_FLUSH_TIMEOUT` plus the margin | flush and remove the service again, then `stopped` |
 ///
 /// `ready` and `running` are steady: the health monitor, the reconciler and the housekeeper
 /// watch them.
@@ -52,8 +52,8 @@ public enum RecoveryPlanner {
         case finishStop(ContainerRecord)
     }
 
-    /// The recoveries due now.
-    public static func plan(_ records: [ContainerRecord], epoch: Epoch, now: Date, deadlines: Deadlines) -> [Action] {
+    /// The recoveries due now. `stopsUnderWay`: the ids this run's stopper is stopping right now.
+    public static func plan(_ records: [ContainerRecord], epoch: Epoch, now: Date, deadlines: Deadlines, stopsUnderWay: Set<String> = []) -> [Action] {
         records.compactMap { record in
             let age = now.timeIntervalSince(record.statusSince ?? record.createdAt)
             switch record.status {
@@ -63,8 +63,10 @@ public enum RecoveryPlanner {
             case .assigning:
                 return record.ownerEpoch != epoch.id || age > deadlines.assignment + margin ? .resolveAssignment(record) : nil
             case .stopping:
-                // A stop of this run may still be waiting for its flush.
-                return record.ownerEpoch != epoch.id || age > deadlines.flush + margin ? .finishStop(record) : nil
+                // A stop of this run may still be waiting for its flush; one it gave up on (the
+                // engine could not remove the service) is finished at once.
+                let abandoned = record.ownerEpoch != epoch.id || !stopsUnderWay.contains(record.id)
+                return abandoned || age > deadlines.flush + margin ? .finishStop(record) : nil
             case .ready, .running, .stopped, .failed:
                 return nil
             }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Stops a container: `stopping` (the intent, owned by this run), its service removed, then
 /// `stopped` with a reason, and its service confirmed gone in the background (until then the
@@ -12,6 +13,8 @@ public struct ContainerStopper: Sendable {
     let launcher: ContainerLauncher
     let epoch: Epoch
     let onPoolShrunk: @Sendable () -> Void
+    /// The containers this run is stopping right now (recovery finishes any other `stopping` one).
+    public let underWay = StopsUnderWay()
 
     /// Creates a stopper; `onPoolShrunk` runs after a ready or launching container is stopped.
     public init(store: AppDatabase, launcher: ContainerLauncher, epoch: Epoch, onPoolShrunk: @escaping @Sendable () -> Void = {}) {
@@ -30,6 +33,8 @@ public struct ContainerStopper: Sendable {
         when condition: @escaping @Sendable (ContainerRecord) -> Bool = { _ in true }
     ) async throws -> ContainerRecord? {
         guard let record = try await store.container(id) else { return nil }
+        underWay.insert(id)
+        defer { underWay.remove(id) }
         let stopping = try await store.transition(id, from: allowed, to: .stopping, kind: "stopping", reason: "\(reason.rawValue): \(detail)", epoch: epoch, when: .matching(condition)) {
             $0.shutdownReason = reason
         }
@@ -47,6 +52,8 @@ public struct ContainerStopper: Sendable {
     /// flushing again (a flush is idempotent).
     @discardableResult
     public func finish(_ record: ContainerRecord) async throws -> ContainerRecord? {
+        underWay.insert(record.id)
+        defer { underWay.remove(record.id) }
         if record.serviceId != nil {
             await WorkspaceFlush(store: store, agent: launcher.agent, timeout: launcher.settings.workspace.flushTimeout, logger: launcher.logger).run(record)
         }
@@ -61,4 +68,25 @@ public struct ContainerStopper: Sendable {
         }
         return try await store.container(record.id)
     }
+}
+
+/// Ids of the containers whose stop is running in this process; counted, since a stop and a
+/// recovery's finish of the same container may overlap.
+public final class StopsUnderWay: Sendable {
+    private let counts = Mutex<[String: Int]>([:])
+
+    /// Creates an empty set.
+    public init() {}
+
+    func insert(_ id: String) { counts.withLock { $0[id, default: 0] += 1 } }
+
+    func remove(_ id: String) {
+        counts.withLock { counts in
+            let left = (counts[id] ?? 1) - 1
+            counts[id] = left > 0 ? left : nil
+        }
+    }
+
+    /// The ids now.
+    public var ids: Set<String> { counts.withLock { Set($0.keys) } }
 }
