@@ -30,7 +30,12 @@ public struct RevocationWatcher: Service {
         for record in try await store.containers(in: Self.ending) where record.status == .stopping || (record.stoppedAt ?? Date()) > since {
             access.revoke(record.id)
         }
+        var seen: UInt64?
         for try await _ in AsyncTimerSequence(interval: interval, clock: ContinuousClock()).cancelOnGracefulShutdown() {
+            // No commit since the last read: no new event to read.
+            let revision = store.revision.current
+            guard revision != seen else { continue }
+            seen = revision
             cursor = await pass(after: cursor)
         }
     }
