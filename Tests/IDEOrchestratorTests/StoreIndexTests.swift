@@ -20,7 +20,7 @@ import Testing
                 "SELECT status, COUNT(*) FROM container WHERE status IN ('ready', 'running') GROUP BY status",
                 "SELECT * FROM container WHERE status = 'ready' ORDER BY readyAt LIMIT 1",
                 "SELECT * FROM container WHERE status = 'ready' AND isPreWarmed = 1 AND readyAt < '2026' ORDER BY readyAt",
-                RecordStatements.liveAssignments, RecordStatements.bucketHeld, RecordStatements.claimCandidate(fresh: true),
+                RecordStatements.bucketHolders, RecordStatements.bucketHeld, RecordStatements.claimCandidate(fresh: true),
             ] {
                 let bound = sql.replacingOccurrences(of: "?", with: "'2026-01-01'")
                 let plan = try String.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + bound, adapter: ColumnMapping(["detail": "detail"])).joined(separator: "; ")

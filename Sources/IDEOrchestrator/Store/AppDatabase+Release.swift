@@ -21,7 +21,7 @@ extension AppDatabase {
     /// whose service is not yet confirmed gone.
     public func bucketHolders(bucket: String) async throws -> [ContainerRecord] {
         try await writer.read { db in
-            try ContainerRecord.fetchAll(db, sql: RecordStatements.liveAssignments, arguments: [bucket])
+            try ContainerRecord.fetchAll(db, sql: RecordStatements.bucketHolders, arguments: [bucket])
         }
     }
 }

@@ -19,7 +19,7 @@ enum RecordStatements {
         "SELECT \(columns) FROM container WHERE status = 'ready' AND healthStatus <> 'unhealthy'"
             + (fresh ? " AND readyAt >= ?" : "") + " ORDER BY readyAt, createdAt LIMIT 1"
     }
-    static let liveAssignments = "SELECT \(columns) FROM container WHERE \(holdsBucket) ORDER BY assignedAt DESC"
+    static let bucketHolders = "SELECT \(columns) FROM container WHERE \(holdsBucket) ORDER BY assignedAt DESC"
     static let bucketHeld = "SELECT EXISTS (SELECT 1 FROM container WHERE \(holdsBucket))"
     /// A container holds the bucket bound to `?` while it is assigned (`assigning`, `running`)
     /// and, once it ends (`stopping`, `stopped`, `failed`), until its service is confirmed gone:
